@@ -1,0 +1,15 @@
+"""archc: a compiler for neural-network architectures.
+
+    >>> import archc
+    >>> typed = archc.check("specs/mnist_cnn.arch")
+    >>> typed.total_params
+    29066
+"""
+
+from archc import ops  # noqa: F401 - registers every op
+from archc.api import check, compile, load, parse  # noqa: A004
+from archc.errors import ArchcError, EmitError, ShapeError, SpecError, SpecSyntaxError
+
+__all__ = ["ArchcError", "EmitError", "ShapeError", "SpecError", "SpecSyntaxError",
+           "check", "compile", "load", "parse"]
+__version__ = "0.1.0"

@@ -1,0 +1,243 @@
+"""The DSL front end: spec text -> :class:`archc.parser.ast.Module` (via lark)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from archc.errors import ArchcError, Span, SpecSyntaxError
+from archc.parser import ast
+
+GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(GRAMMAR.read_text(), parser="lalr", propagate_positions=True, start=["start", "expr"], lexer="basic",
+                maybe_placeholders=True)
+
+
+def parse_dsl(text: str, file: str = "<string>") -> ast.Module:
+    """Parse DSL text into a Module; a syntax error raises one SpecSyntaxError."""
+    parser = _parser()
+    try:
+        module = _ToAst(file).transform(parser.parse(text, start="start"))
+    except UnexpectedInput as e:
+        raise _syntax_error(e, text, file, parser) from None
+    except VisitError as e:
+        if isinstance(e.orig_exc, ArchcError):
+            raise e.orig_exc.with_span(None, text) from None
+        raise
+    except RecursionError:
+        raise SpecSyntaxError("the spec is nested too deeply", Span(file, 1, 1), source=text) from None
+    module.file, module.source, module.comments = file, text, scan_comments(text)
+    return module
+
+
+def scan_comments(text: str) -> list[tuple[int, str]]:
+    """The `#` comments of a text that parsed, as (line, text), for `fmt` to keep."""
+    out = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        pos = _comment_start(line)
+        if pos is not None:
+            out.append((lineno, line[pos:].rstrip()))
+    return out
+
+
+def _comment_start(line: str) -> int | None:
+    """Column of a `#` comment that is not inside a string literal."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return i
+    return None
+
+
+def _span(file: str, meta_or_token: object) -> Span | None:
+    m = meta_or_token
+    line = getattr(m, "line", None)
+    if line is None:
+        return None
+    return Span(file, line, m.column, getattr(m, "end_line", None), getattr(m, "end_column", None))
+
+
+_NAMES = {"NAME": "a name", "INT": "an integer", "FLOAT": "a number", "STRING": "a string",
+          "CMP": "a comparison (==, <=, ...)", "$END": "end of file"}
+
+
+def _describe_terminal(name: str, parser: Lark) -> str:
+    if name in _NAMES:
+        return _NAMES[name]
+    for t in parser.terminals:
+        if t.name == name and t.pattern.type == "str":
+            return f"'{t.pattern.value}'"
+    return name.lower()
+
+
+def _syntax_error(e: UnexpectedInput, text: str, file: str, parser: Lark) -> SpecSyntaxError:
+    line, col = max(getattr(e, "line", 1) or 1, 1), max(getattr(e, "column", 1) or 1, 1)
+    if isinstance(e, UnexpectedToken):
+        tok = e.token
+        if tok.type == "$END":
+            what = "unexpected end of file"
+            lines = text.splitlines() or [""]
+            line, col = len(lines), len(lines[-1]) + 1
+        else:
+            desc = _describe_terminal(tok.type, parser)
+            what = f"unexpected {desc}" if desc.startswith("'") else f"unexpected {desc} '{tok}'"
+        expected = sorted({_describe_terminal(t, parser) for t in e.expected})
+    elif isinstance(e, UnexpectedCharacters):
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
+        what = f"unexpected character {ch!r}"
+        expected = sorted({_describe_terminal(t, parser) for t in (e.allowed or ())})
+    elif isinstance(e, UnexpectedEOF):
+        lines = text.splitlines() or [""]
+        line, col = len(lines), len(lines[-1]) + 1
+        what = "unexpected end of file"
+        expected = sorted({_describe_terminal(t, parser) for t in e.expected})
+    else:  # pragma: no cover - lark has no other UnexpectedInput kinds
+        what, expected = "syntax error", []
+    hint = None
+    if expected:
+        shown = expected[:8]
+        hint = "expected " + ", ".join(shown) + (", ..." if len(expected) > 8 else "")
+    return SpecSyntaxError(what, Span(file, line, col), hint=hint, source=text)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """lark Tree -> AST; rule names here are exactly the grammar's rules and aliases."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__()
+        self.file = file
+
+    def _s(self, meta: object) -> Span | None:
+        return _span(self.file, meta)
+
+    # -- file, networks, blocks
+    def start(self, meta, children):
+        m = ast.Module(self.file, "")
+        for c in children:
+            (m.networks if isinstance(c, ast.Network) else m.blocks).append(c)
+        return m
+
+    def network(self, meta, c):
+        name, params, body = c[0], c[1], c[2:]
+        return ast.Network(str(name), tuple(params or ()), tuple(body), self._s(meta))
+
+    def block_def(self, meta, c):
+        name, params, body = c[0], c[1], c[2:]
+        return ast.BlockDef(str(name), tuple(params or ()), tuple(body), self._s(meta))
+
+    def param_list(self, meta, c):
+        return [p for p in c if p is not None]
+
+    def param(self, meta, c):
+        return ast.Param(str(c[0]), c[1] if len(c) > 1 else None, self._s(meta))
+
+    # -- statements
+    def input_stmt(self, meta, c):
+        return ast.Input(str(c[0]), c[1].dims, self._s(meta))
+
+    def output_stmt(self, meta, c):
+        return ast.Output(str(c[0]), self._s(meta))
+
+    def expect_stmt(self, meta, c):
+        return ast.Expect(str(c[0]), str(c[1]), c[2], self._s(meta))
+
+    def chain_stmt(self, meta, c):
+        shape = c[-1] if c and isinstance(c[-1], _Shape) else None
+        items = [x for x in c if not isinstance(x, _Shape) and x is not None]
+        return ast.Chain(tuple(items), shape.dims if shape else None, self._s(meta),
+                         shape.span if shape else None)
+
+    def shape(self, meta, c):
+        return _Shape(tuple(x for x in c if x is not None), self._s(meta))
+
+    # -- items
+    def call(self, meta, c):
+        name, args, alias = c
+        return ast.Call(str(name), tuple(args or ()), str(alias) if alias else None, self._s(meta),
+                        has_parens=args is not None)
+
+    def args(self, meta, c):
+        return [a for a in c if a is not None]
+
+    def arg(self, meta, c):
+        if len(c) == 2:
+            return ast.Arg(str(c[0]), c[1], self._s(meta))
+        return ast.Arg(None, c[0], self._s(meta))
+
+    def residual(self, meta, c):
+        alias, *body = c
+        shortcut = body.pop() if body and (body[-1] is None or isinstance(body[-1], _Shortcut)) else None
+        return ast.Residual(tuple(body), shortcut.body if shortcut else None,
+                            str(alias) if alias else None, self._s(meta))
+
+    def shortcut(self, meta, c):
+        return _Shortcut(tuple(c))
+
+    def repeat(self, meta, c):
+        count, alias, *body = c
+        return ast.Repeat(count, tuple(body), str(alias) if alias else None, self._s(meta))
+
+    def scan(self, meta, c):
+        args, alias, *body = c
+        return ast.Scan(tuple(args or ()), tuple(body), str(alias) if alias else None, self._s(meta))
+
+    # -- expressions
+    def int(self, meta, c):
+        return ast.Num(int(c[0]), self._s(c[0]))
+
+    def float(self, meta, c):
+        return ast.Num(float(c[0]), self._s(c[0]))
+
+    def true(self, meta, c):
+        return ast.Num(True, self._s(meta))
+
+    def false(self, meta, c):
+        return ast.Num(False, self._s(meta))
+
+    def name(self, meta, c):
+        return ast.Name(str(c[0]), self._s(c[0]))
+
+    def string(self, meta, c):
+        return ast.Str(str(c[0])[1:-1], self._s(c[0]))
+
+    def func(self, meta, c):
+        return ast.Func(str(c[0]), c[1], self._s(meta))
+
+    def tuple(self, meta, c):
+        return ast.Tuple(tuple(x for x in c if x is not None), self._s(meta))
+
+    def neg(self, meta, c):
+        return ast.BinOp("-", ast.Num(0, self._s(meta)), c[0], self._s(meta))
+
+    def _bin(op):  # noqa: N805 - a factory used in the class body
+        def rule(self, meta, c):
+            return ast.BinOp(op, c[0], c[1], self._s(meta))
+        return rule
+
+    add, sub, mul, div, floordiv = _bin("+"), _bin("-"), _bin("*"), _bin("/"), _bin("//")
+
+
+class _Shape:
+    def __init__(self, dims: tuple, span: Span | None) -> None:
+        self.dims, self.span = dims, span
+
+
+class _Shortcut:
+    def __init__(self, body: tuple) -> None:
+        self.body = body
+
+
+__all__ = ["parse_dsl", "scan_comments"]
