@@ -53,6 +53,7 @@ CASES = [
     ("groups", "network t {\n  input x: [N, 4, 28, 28]\n  @@conv2d(16, 3, groups=3)\n}", "not divisible by groups=3"),
     ("symbolic features", "network t {\n  input x: [N, D]\n  @@linear(10)\n}", "concrete number of input features"),
     ("pool padding", MNIST_HEAD + "  @@maxpool2d(2, padding=2)\n}", "padding must be at most half"),
+    ("float size", MNIST_HEAD + "  relu : [N, 1, @@2.5, 28]\n}", "a size must be an integer"),
     ("inexact division", MNIST_HEAD + "  relu : [N, 1, @@28/3, 28]\n}", "is not a whole number"),
     # -- sizes below 1
     ("kernel larger than input", "network t {\n  input x: [N, 1, 3, 3]\n  @@conv2d(4, kernel=5)\n}",

@@ -14,7 +14,7 @@ from typing import Any
 
 from archc.errors import ArchcError, SpecError
 from archc.ir.graph import CountCheck, Graph, InputDecl, Node, Scope, ShapeCheck
-from archc.ir.values import eval_int, evaluate
+from archc.ir.values import eval_dim, eval_int, evaluate
 from archc.ops.base import REGISTRY, bind_attrs, did_you_mean, ref_attrs
 from archc.parser import ast
 
@@ -127,7 +127,7 @@ class _Lowering:
         if frame.path:
             raise SpecError("inputs are declared at the top of a network, not inside a block", s.span)
         self.define(s.name, s.span)
-        shape = tuple(evaluate(d, frame.env, symbolic=True) for d in s.shape)
+        shape = tuple(eval_dim(d, frame.env) for d in s.shape)
         for d, e in zip(shape, s.shape):
             if isinstance(d, int) and d < 1:
                 raise SpecError(f"input size must be at least 1, got {d}", e.span)
@@ -149,7 +149,7 @@ class _Lowering:
         if c.expect is not None:
             if current is None:
                 raise SpecError("nothing to check a shape on", c.expect_span or c.span)
-            dims_ = tuple(evaluate(d, frame.env, symbolic=True) for d in c.expect)
+            dims_ = tuple(eval_dim(d, frame.env) for d in c.expect)
             self.checks.append(ShapeCheck(current, dims_, c.expect_span or c.span))
         return current
 

@@ -96,3 +96,13 @@ def eval_int(e: ast.Expr, env: dict[str, Any], what: str) -> int:
         raise SpecError(f"{what} must be an integer, got {dims.dim_str(v) if _is_num(v) else repr(v)}",
                         getattr(e, "span", None))
     return v
+
+
+def eval_dim(e: ast.Expr, env: dict[str, Any]) -> Any:
+    """A tensor size: an integer or a symbolic expression (names not in ``env`` become symbols)."""
+    v = evaluate(e, env, symbolic=True)
+    if isinstance(v, bool) or not isinstance(v, int | dims.Expr):
+        shown = dims.dim_str(v) if isinstance(v, int | float) and not isinstance(v, bool) else repr(v)
+        raise SpecError(f"a size must be an integer or a symbolic expression, got {shown}",
+                        getattr(e, "span", None))
+    return v
