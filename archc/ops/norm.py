@@ -23,7 +23,7 @@ def _bn_params(ins, a):
 
 def _bn_buffers(ins, a):
     c = ins[0][1]
-    return {"running_mean": (c,), "running_var": (c,)}
+    return {"running_mean": (c,), "running_var": (c,), "num_batches_tracked": ()}
 
 
 _BN_ATTRS = (Attr("eps", "float", 1e-5, minimum=0), Attr("momentum", "float", 0.1, minimum=0),
