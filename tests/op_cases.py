@@ -51,7 +51,8 @@ def _pool(draw, op, n):
     s = tuple(draw(st.integers(1, 3)) for _ in range(n))
     p = tuple(draw(st.integers(0, ki // 2)) for ki in k)
     size = tuple(draw(st.integers(1, 9)) for _ in range(n))
-    return op, (), {"kernel_size": k, "stride": s, "padding": p}, [(draw(st.integers(1, 3)), draw(st.integers(1, 3)), *size)]
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), *size)
+    return op, (), {"kernel_size": k, "stride": s, "padding": p}, [shape]
 
 
 @st.composite

@@ -44,7 +44,7 @@ def torch_forward(typed, state, x, training=True):
 def test_spec_matches_torch(spec, network, training):
     typed, model = build(spec, network)
     rng = np.random.default_rng(0)
-    for k, v in model.parameters().items():  # random weights everywhere, BN affine included
+    for v in model.parameters().values():  # random weights everywhere, BN affine included
         v[...] = rng.standard_normal(v.shape) * (0.5 if v.ndim > 1 else 0.1)
     for k, v in model.buffers().items():
         if k.endswith("running_mean"):
