@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from archc.emit_numpy.base import Layer, register
-from archc.emit_numpy.conv_math import conv_backward, conv_forward, pad, unpad
+from archc.emit_numpy.conv_math import ConvWorkspace, conv_backward, conv_forward, pad, unpad
 from archc.emit_numpy.resample import downsample, upsample
 
 
@@ -20,20 +20,21 @@ class Conv(Layer):
     Z: (N, C_out, *out), out = floor((size + 2p - d(K-1) - 1)/s) + 1
     """
 
+    ws: ConvWorkspace | None = None
+
     def forward(self, A: np.ndarray) -> np.ndarray:
         a = self.attrs
-        self.A_shape = A.shape
-        Ap = pad(A, a["padding"], a["padding"])
-        self.Ap_shape = Ap.shape
-        Z, self.cols = conv_forward(Ap, self.params["weight"], a["stride"], a["dilation"], a["groups"])
+        self.Ap = pad(A, a["padding"], a["padding"])
+        self.ws = self.ws or ConvWorkspace()
+        Z, self.cols = conv_forward(self.Ap, self.params["weight"], a["stride"], a["dilation"], a["groups"], self.ws)
         if "bias" in self.params:
             Z += self.params["bias"].reshape(_bias_shape(Z.ndim - 2))
         return Z
 
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:
         a = self.attrs
-        dLdAp, dLdW = conv_backward(dLdZ, self.cols, self.params["weight"], self.Ap_shape, a["stride"],
-                                    a["dilation"], a["groups"])
+        dLdAp, dLdW = conv_backward(dLdZ, self.cols, self.params["weight"], self.Ap, a["stride"],
+                                    a["dilation"], a["groups"], self.ws)
         self.grads["weight"] += dLdW
         if "bias" in self.params:
             self.grads["bias"] += dLdZ.sum(axis=(0, *range(2, dLdZ.ndim)))
@@ -51,6 +52,8 @@ class ConvTranspose(Layer):
     Z: (N, C_out, *out), out = (size-1)s - 2p + d(K-1) + output_padding + 1
     weight: (C_in, C_out/groups, *K), as in PyTorch
     """
+
+    ws: ConvWorkspace | None = None
 
     @staticmethod
     def fan_in(weight_shape: tuple) -> int:
@@ -79,13 +82,12 @@ class ConvTranspose(Layer):
     def forward(self, A: np.ndarray) -> np.ndarray:
         a = self.attrs
         U = upsample(A, a["stride"])
-        self.U_shape = U.shape
         before, after = self._padding()
-        Up = pad(U, before, after)
-        self.Up_shape = Up.shape
+        self.Up = Up = pad(U, before, after)
         self.Wc = np.ascontiguousarray(self._as_conv_weight(self.params["weight"]))
         ones = (1,) * len(a["stride"])
-        Z, self.cols = conv_forward(Up, self.Wc, ones, a["dilation"], a["groups"])
+        self.ws = self.ws or ConvWorkspace()
+        Z, self.cols = conv_forward(Up, self.Wc, ones, a["dilation"], a["groups"], self.ws)
         if "bias" in self.params:
             Z += self.params["bias"].reshape(_bias_shape(Z.ndim - 2))
         return Z
@@ -93,7 +95,8 @@ class ConvTranspose(Layer):
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:
         a = self.attrs
         ones = (1,) * len(a["stride"])
-        dLdUp, dLdWc = conv_backward(dLdZ, self.cols, self.Wc, self.Up_shape, ones, a["dilation"], a["groups"])
+        dLdUp, dLdWc = conv_backward(dLdZ, self.cols, self.Wc, self.Up, ones, a["dilation"], a["groups"],
+                                     self.ws)
         self.grads["weight"] += self._from_conv_weight(dLdWc)
         if "bias" in self.params:
             self.grads["bias"] += dLdZ.sum(axis=(0, *range(2, dLdZ.ndim)))

@@ -1,28 +1,45 @@
-"""Convolution as im2col over a strided view plus one BLAS matrix product.
+"""Convolution as im2col plus one BLAS matrix product.
 
 Shared by conv1d/2d and conv_transpose1d/2d (which is an upsample, a pad and a
 stride-1 convolution with the flipped kernel). ``n`` is the number of spatial
-dims; arrays are (N, C, *spatial).
+dims; arrays are (N, C, *spatial) as PyTorch lays them out.
+
+The column matrix is laid out (C, *K, N, *out): it is filled by one strided
+copy per kernel offset (each with long contiguous runs), its rows match the
+weight's natural (O, C/G, *K) flattening, and the product W @ cols gives the
+output channel-major, (O, N, *out). Outputs are returned as (N, O, *out) views
+of that memory, so the next layer's copies stay contiguous too.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+
+
+def empty_like_layout(A: np.ndarray, shape: tuple, zero: bool = True) -> np.ndarray:
+    """A new array of ``shape`` whose axes are laid out in memory in the same order as A's."""
+    order = sorted(range(A.ndim), key=lambda i: -A.strides[i])  # outermost axis first
+    make = np.zeros if zero else np.empty
+    base = make(tuple(shape[i] for i in order), dtype=A.dtype)
+    return base.transpose(np.argsort(order))
 
 
 def pad(A: np.ndarray, before: tuple, after: tuple, value: float = 0.0) -> np.ndarray:
-    """Pad (or, for negative amounts, crop) the spatial dims."""
+    """Pad (or, for negative amounts, crop) the spatial dims, keeping A's memory layout."""
     if not any(before) and not any(after):
         return A
-    n = len(before)
     crop = tuple(slice(max(-b, 0), A.shape[2 + i] - max(-a, 0)) for i, (b, a) in enumerate(zip(before, after)))
     A = A[(slice(None), slice(None), *crop)]
-    widths = [(0, 0), (0, 0)] + [(max(b, 0), max(a, 0)) for b, a in zip(before, after)]
-    if all(w == (0, 0) for w in widths[2:]):
+    grow_b = tuple(max(b, 0) for b in before)
+    grow_a = tuple(max(a, 0) for a in after)
+    if not any(grow_b) and not any(grow_a):
         return A
-    assert len(widths) == n + 2
-    return np.pad(A, widths, constant_values=value)
+    shape = (*A.shape[:2], *(A.shape[2 + i] + grow_b[i] + grow_a[i] for i in range(len(before))))
+    out = empty_like_layout(A, shape, zero=value == 0)
+    if value != 0:
+        out.fill(value)
+    out[(slice(None), slice(None), *(slice(b, b + A.shape[2 + i]) for i, b in enumerate(grow_b)))] = A
+    return out
 
 
 def unpad(dA: np.ndarray, before: tuple, after: tuple) -> np.ndarray:
@@ -30,69 +47,68 @@ def unpad(dA: np.ndarray, before: tuple, after: tuple) -> np.ndarray:
     return pad(dA, tuple(-b for b in before), tuple(-a for a in after))
 
 
-def windows(A: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
-    """A read-only view (N, C, *out, *kernel) of every window of a padded input."""
-    n = len(kernel)
-    N, C, *size = A.shape
-    out = tuple((size[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(n))
-    s = A.strides
-    strides = (s[0], s[1], *(s[2 + i] * stride[i] for i in range(n)), *(s[2 + i] * dilation[i] for i in range(n)))
-    return as_strided(A, (N, C, *out, *kernel), strides, writeable=False)
+def out_size(size: tuple, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
+    return tuple((size[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(len(kernel)))
 
 
-def im2col(A: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple, groups: int) -> np.ndarray:
-    """The column matrix (G, N*prod(out), C/G*prod(kernel)) of a padded input (one copy)."""
+def offset_slices(offset: tuple, stride: tuple, dilation: tuple, out: tuple) -> tuple:
+    """The strided slice of a padded input that kernel offset ``offset`` reads for every output."""
+    return (slice(None), slice(None),
+            *(slice(o * dilation[i], o * dilation[i] + stride[i] * (out[i] - 1) + 1, stride[i])
+              for i, o in enumerate(offset)))
+
+
+class ConvWorkspace:
+    """Buffers reused between calls (the column matrix and its gradient)."""
+
+    def __init__(self) -> None:
+        self.buffers: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        buf = self.buffers.get(name)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self.buffers[name] = np.empty(shape, dtype=dtype)
+        return buf
+
+
+def im2col(A: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple, out: np.ndarray) -> np.ndarray:
+    """Fill ``out`` (C, *K, N, *out) with every window of the padded input A (N, C, *size)."""
     n = len(kernel)
-    view = windows(A, kernel, stride, dilation)
+    size = out.shape[-n:]
+    for offset in np.ndindex(*kernel):
+        window = A[offset_slices(offset, stride, dilation, size)]
+        out[(slice(None), *offset)] = window.swapaxes(0, 1)
+    return out
+
+
+def conv_forward(A: np.ndarray, W: np.ndarray, stride: tuple, dilation: tuple, groups: int,
+                 ws: ConvWorkspace) -> tuple[np.ndarray, np.ndarray]:
+    """Z (N, O, *out) of a padded input A and weight W (O, C/G, *K); also the columns for backward."""
+    kernel = W.shape[2:]
     N, C = A.shape[:2]
-    out = view.shape[2:2 + n]
-    view = view.reshape(N, groups, C // groups, *out, *kernel)
-    # (G, N, *out, C/G, *kernel): rows are output positions, columns are a window
-    order = (1, 0, *range(3, 3 + n), 2, *range(3 + n, 3 + 2 * n))
-    return np.ascontiguousarray(view.transpose(order)).reshape(groups, N * int(np.prod(out)), -1)
-
-
-def conv_forward(A: np.ndarray, W: np.ndarray, stride: tuple, dilation: tuple,
-                 groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Z (N, O, *out) of a padded input A and weight W (O, C/G, *k); also the columns for backward."""
-    n = W.ndim - 2
-    kernel = W.shape[2:]
-    cols = im2col(A, kernel, stride, dilation, groups)
-    N = A.shape[0]
-    out = tuple((A.shape[2 + i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(n))
+    out = out_size(A.shape[2:], kernel, stride, dilation)
+    cols = im2col(A, kernel, stride, dilation, ws.get("cols", (C, *kernel, N, *out), A.dtype))
     O = W.shape[0]
-    Wg = W.reshape(groups, O // groups, -1)
-    if groups == 1:
-        Z = cols[0] @ Wg[0].T  # (N*out, O)
-    else:
-        Z = np.matmul(cols, Wg.transpose(0, 2, 1))  # (G, N*out, O/G)
-        Z = Z.transpose(1, 0, 2).reshape(N * int(np.prod(out)), O)
-    Z = Z.reshape(N, *out, O)
-    return np.moveaxis(Z, -1, 1), cols
+    rows = cols.reshape(groups, -1, N * int(np.prod(out)))  # (G, C/G*K, N*out)
+    Z = np.matmul(W.reshape(groups, O // groups, -1), rows)  # (G, O/G, N*out)
+    return Z.reshape(O, N, *out).swapaxes(0, 1), cols
 
 
-def conv_backward(dLdZ: np.ndarray, cols: np.ndarray, W: np.ndarray, A_shape: tuple, stride: tuple,
-                  dilation: tuple, groups: int, need_dA: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
-    """(dLdA of the padded input, dLdW) from the upstream gradient (N, O, *out)."""
-    n = W.ndim - 2
+def conv_backward(dLdZ: np.ndarray, cols: np.ndarray, W: np.ndarray, A: np.ndarray, stride: tuple,
+                  dilation: tuple, groups: int, ws: ConvWorkspace) -> tuple[np.ndarray, np.ndarray]:
+    """(dLdA of the padded input A, dLdW) from the upstream gradient (N, O, *out).
+
+    dLdA is laid out in memory like A, so the layers below see one consistent layout.
+    """
     kernel = W.shape[2:]
     O = W.shape[0]
-    N = dLdZ.shape[0]
     out = dLdZ.shape[2:]
-    rows = np.moveaxis(dLdZ, 1, -1).reshape(N * int(np.prod(out)), groups, O // groups).transpose(1, 0, 2)
-    dLdW = np.matmul(rows.transpose(0, 2, 1), cols).reshape(W.shape)  # (G, O/G, C/G*k)
-    if not need_dA:
-        return None, dLdW
-    Wg = W.reshape(groups, O // groups, -1)
-    dcols = np.matmul(rows, Wg)  # (G, N*out, C/G*prod(k))
-    C = A_shape[1]
-    dcols = dcols.reshape(groups, N, *out, C // groups, *kernel)
-    # (N, G, C/G, *kernel, *out) -> (N, C, *kernel, *out)
-    order = (1, 0, 2 + n, *range(3 + n, 3 + 2 * n), *range(2, 2 + n))
-    dcols = dcols.transpose(order).reshape(N, C, *kernel, *out)
-    dLdA = np.zeros(A_shape, dtype=dLdZ.dtype)
+    dZ = np.ascontiguousarray(dLdZ.swapaxes(0, 1)).reshape(groups, O // groups, -1)  # (G, O/G, N*out)
+    rows = cols.reshape(groups, -1, dZ.shape[-1])
+    dLdW = np.matmul(dZ, rows.transpose(0, 2, 1)).reshape(W.shape)
+    dcols = ws.get("dcols", cols.shape, dLdZ.dtype)
+    np.matmul(W.reshape(groups, O // groups, -1).transpose(0, 2, 1), dZ, out=dcols.reshape(rows.shape))
+    dLdA = empty_like_layout(A, A.shape)
     for offset in np.ndindex(*kernel):  # col2im: one strided add per kernel offset
-        target = tuple(slice(o * dilation[i], o * dilation[i] + stride[i] * (out[i] - 1) + 1, stride[i])
-                       for i, o in enumerate(offset))
-        dLdA[(slice(None), slice(None), *target)] += dcols[(slice(None), slice(None), *offset)]
+        dLdA[offset_slices(offset, stride, dilation, out)] += dcols[(slice(None), *offset)].swapaxes(0, 1)
     return dLdA, dLdW

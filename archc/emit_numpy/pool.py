@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from archc.emit_numpy.base import Layer, register
-from archc.emit_numpy.conv_math import pad, unpad
+from archc.emit_numpy.conv_math import empty_like_layout, pad, unpad
 
 
 def _offsets(kernel: tuple, stride: tuple, out: tuple):
@@ -33,26 +33,31 @@ class MaxPool(Layer):
     def forward(self, A):
         a = self.attrs
         k, s, p = a["kernel_size"], a["stride"], a["padding"]
-        Ap = pad(A, p, p, value=-np.inf)
-        self.Ap_shape = Ap.shape
-        out = _out(Ap.shape[2:], k, s)
-        Z = self.idx = None
-        for t, window in _offsets(k, s, out):
-            v = Ap[window]
-            if Z is None:
-                Z, self.idx = v.copy(), np.zeros(v.shape, dtype=np.int16)
+        self.Ap = pad(A, p, p, value=-np.inf)
+        out = _out(self.Ap.shape[2:], k, s)
+        self.Z = None
+        for _, window in _offsets(k, s, out):
+            if self.Z is None:
+                self.Z = self.Ap[window].copy()
             else:
-                better = v > Z  # strict: ties keep the earlier (row-major first) maximum
-                np.copyto(Z, v, where=better)
-                self.idx[better] = t
-        return Z
+                np.maximum(self.Z, self.Ap[window], out=self.Z)
+        return self.Z
 
     def backward(self, dLdZ):
         a = self.attrs
         k, s, p = a["kernel_size"], a["stride"], a["padding"]
-        dLdAp = np.zeros(self.Ap_shape, dtype=dLdZ.dtype)
-        for t, window in _offsets(k, s, dLdZ.shape[2:]):
-            dLdAp[window] += np.where(self.idx == t, dLdZ, 0)
+        dLdAp = empty_like_layout(self.Ap, self.Ap.shape)
+        free = np.ones(dLdZ.shape, dtype=bool)  # outputs whose maximum is not yet assigned
+        disjoint = all(si >= ki for si, ki in zip(s, k))  # each input in at most one window
+        hit = np.empty(dLdZ.shape, dtype=bool)
+        for _, window in _offsets(k, s, dLdZ.shape[2:]):
+            np.equal(self.Ap[window], self.Z, out=hit)
+            hit &= free  # ties: the first maximum in row-major order takes the gradient
+            free ^= hit
+            if disjoint:
+                np.multiply(dLdZ, hit, out=dLdAp[window])
+            else:
+                dLdAp[window] += dLdZ * hit
         return unpad(dLdAp, p, p)
 
 
