@@ -190,6 +190,24 @@ def cmd_ir(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- emit ---------------------------------------------------------------------------------------
+@command
+def cmd_emit(args: argparse.Namespace) -> int:
+    if args.target != "torch":
+        raise SpecError(f"archc emit cannot write --target {args.target} source yet", hint="use --target torch")
+    try:
+        from archc.emit_torch import emit_source
+    except ImportError:
+        raise SpecError("the torch target needs PyTorch", hint="pip install 'archc[torch]'") from None
+    typed = api.check(args.spec, args.network, args.set)
+    text = emit_source(typed, backward=args.backward)
+    if args.output:
+        _write_atomic(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 # -- parser --------------------------------------------------------------------------------------
 def _spec_options(p: argparse.ArgumentParser, many: bool = False) -> None:
     if many:
@@ -218,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output", metavar="OUT", help="write to OUT")
     p = sub.add_parser("ir", help="print the IR the spec compiles to")
     _spec_options(p)
+    p = sub.add_parser("emit", help="write the network as standalone source")
+    _spec_options(p)
+    p.add_argument("--target", choices=("torch", "numpy"), default="torch")
+    p.add_argument("--backward", choices=("autograd", "manual"), default="autograd",
+                   help="manual: convolutions and linear layers with hand-written backward passes")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
     for extra in _EXTENSIONS:
         extra(sub)
     return ap

@@ -61,7 +61,7 @@ EXPECTED = [
     ("vanilla_cnn.arch", None, conv(3, 32, 49) + lin(32 * 13 * 13, 10), ("N", 10),
      {"relu_1": ("N", 32, 26, 26), "maxpool2d_1": ("N", 32, 13, 13), "flatten_1": ("N", 5408)}),
     ("preact_convnet.arch", None, preact_params(), ("N", 10),
-     {"conv0": ("N", 64, 32, 32), "maxpool1_maxpool2d_1": ("N", 128, 16, 16), "maxpool5_maxpool2d_1": ("N", 512, 1, 1),
+     {"conv0": ("N", 64, 32, 32), "maxpool1": ("N", 128, 16, 16), "maxpool5": ("N", 512, 1, 1),
       "preact5_b_residual_1": ("N", 512, 2, 2), "fc": ("N", 10)}),
     ("resnet32.arch", None, resnet32_params(), ("N", 10),
      {"stage1_4_basic_1_relu_1": ("N", 16, 32, 32), "stage2_down_residual_1": ("N", 32, 16, 16),

@@ -2,9 +2,10 @@
 into core ops, name every node, and check references and cycles.
 
 Naming: a layer is called by its ``as`` name, else ``<op>_<k>`` (k counts that
-op in its scope, from 1); nodes inside a block, repeat, residual or scan are
-prefixed with the scope path (``stage1_2_conv2d_1``). A residual's add node
-takes the residual's own name.
+op in its scope, from 1); nodes inside a block, repeat, named residual or scan
+are prefixed with the scope path (``stage1_2_conv2d_1``). An unnamed residual
+adds no naming level; its add node is called ``residual_<k>``, and its
+shortcut's nodes ``residual_<k>_shortcut_...``.
 """
 
 from __future__ import annotations
@@ -32,12 +33,17 @@ def lower(module: ast.Module, network: str | None = None, overrides: dict[str, A
 
 @dataclass
 class _Frame:
-    """Where lowering is: scope path, parameter values, per-op counters."""
+    """Where lowering is: scope path (for clusters), name prefix, parameter values, per-op counters."""
 
     path: tuple[str, ...]
     env: dict[str, Any]
     blocks: dict[str, ast.BlockDef]
     counters: dict[str, int] = field(default_factory=dict)
+    prefix: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.prefix is None:
+            self.prefix = self.path
 
     def auto_name(self, base: str) -> str:
         k = self.counters.get(base, 0) + 1
@@ -47,10 +53,14 @@ class _Frame:
     def child(self, name: str, env: dict[str, Any] | None = None,
               blocks: dict[str, ast.BlockDef] | None = None) -> _Frame:
         return _Frame((*self.path, name), self.env if env is None else env,
-                      self.blocks if blocks is None else blocks)
+                      self.blocks if blocks is None else blocks, prefix=(*self.prefix, name))
+
+    def scope_only(self, name: str) -> _Frame:
+        """A nested scope that adds no naming level (its nodes share this frame's names)."""
+        return _Frame((*self.path, name), self.env, self.blocks, self.counters, self.prefix)
 
     def full(self, local: str) -> str:
-        return "_".join((*self.path, local))
+        return "_".join((*self.prefix, local))
 
 
 class _Lowering:
@@ -254,12 +264,12 @@ class _Lowering:
 
     def residual(self, r: ast.Residual, frame: _Frame, current: str) -> str:
         local = r.name or frame.auto_name("residual")
-        sub = frame.child(local)
+        sub = frame.child(local) if r.name else frame.scope_only(local)
         self.scopes[sub.path] = Scope(sub.path, "residual", local)
         body_out = self.body(r.body, sub, current) or current
         short_out = current
         if r.shortcut is not None:
-            short = sub.child("shortcut")
+            short = sub.child("shortcut" if r.name else f"{local}_shortcut")
             self.scopes[short.path] = Scope(short.path, "shortcut", "shortcut")
             short_out = self.body(r.shortcut, short, current) or current
         name = frame.full(local)
