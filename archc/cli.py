@@ -193,14 +193,17 @@ def cmd_ir(args: argparse.Namespace) -> int:
 # -- emit ---------------------------------------------------------------------------------------
 @command
 def cmd_emit(args: argparse.Namespace) -> int:
-    if args.target != "torch":
-        raise SpecError(f"archc emit cannot write --target {args.target} source yet", hint="use --target torch")
-    try:
-        from archc.emit_torch import emit_source
-    except ImportError:
-        raise SpecError("the torch target needs PyTorch", hint="pip install 'archc[torch]'") from None
     typed = api.check(args.spec, args.network, args.set)
-    text = emit_source(typed, backward=args.backward)
+    if args.target == "numpy":
+        from archc.emit_numpy.source import emit_numpy_source
+
+        text = emit_numpy_source(typed)
+    else:
+        try:
+            from archc.emit_torch import emit_source
+        except ImportError:
+            raise SpecError("the torch target needs PyTorch", hint="pip install 'archc[torch]'") from None
+        text = emit_source(typed, backward=args.backward)
     if args.output:
         _write_atomic(Path(args.output), text)
     else:

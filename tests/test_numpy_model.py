@@ -191,3 +191,33 @@ def test_varres_net_runs_at_every_resolution():
         y = model.forward(np.zeros((2, 1, size, size), dtype=np.float32))
         assert y.shape == (2, 10)
         assert model.backward(np.ones_like(y)).shape == (2, 1, size, size)
+
+
+@pytest.mark.parametrize("spec,network", SPEC_NETS, ids=[f"{s}:{n}" for s, n in SPEC_NETS])
+def test_emitted_numpy_source_equals_the_model(spec, network, tmp_path):
+    import importlib.util
+    import subprocess
+    import sys
+
+    from archc.emit_numpy.source import emit_numpy_source
+
+    typed, model = build(spec, network)
+    text = emit_numpy_source(archc.check(str(SPECS / spec), network))
+    path = tmp_path / f"np_{network}.py"
+    path.write_text(text)
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", str(path)], capture_output=True,
+                          text=True)
+    assert lint.returncode == 0, lint.stdout
+    loader = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(mod)
+    cls = next(v for k, v in vars(mod).items() if k.endswith("Numpy"))
+    standalone = cls(dtype=np.float64)
+    standalone.load_state_dict(model.state_dict())
+    x = concrete_input(typed, np.random.default_rng(0))
+    y = model.forward(x)
+    np.testing.assert_array_equal(standalone.forward(x), y)
+    g = np.random.default_rng(1).standard_normal(y.shape)
+    np.testing.assert_array_equal(standalone.backward(g), model.backward(g))
+    for k, v in model.gradients().items():
+        np.testing.assert_array_equal(standalone.gradients()[k], v)
