@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -88,7 +89,9 @@ def summary_dict(typed: Any) -> dict[str, Any]:
         "total_macs": jdim(typed.total_macs),
         "layers": [
             {"name": layer.name, "op": layer.op, "output_shape": jshape(layer.shape),
-             "params": layer.n_params, "macs": jdim(typed.macs(layer.name))}
+             "params": layer.n_params, "macs": jdim(typed.macs(layer.name)),
+             "receptive_field": list(layer.receptive_field) if layer.receptive_field else None,
+             "jump": list(layer.jump) if layer.jump else None}
             for layer in typed.layers.values()
         ],
     }
@@ -108,11 +111,16 @@ def print_summary(typed: Any, console: Any = None) -> None:
     table.add_column("Output shape")
     table.add_column("Params", justify="right", footer=f"{typed.total_params:,}")
     table.add_column(f"MACs{per}", justify="right", footer=_num(typed.total_macs))
+    spatial = any(layer.receptive_field for layer in typed.layers.values())
+    if spatial:
+        table.add_column("RF", justify="right")
+        table.add_column("Jump", justify="right")
     for i in g.inputs:
-        table.add_row(i.name, "input", _shape(typed.shapes[i.name]), "", "")
+        table.add_row(i.name, "input", _shape(typed.shapes[i.name]), "", "", *(["", ""] if spatial else []))
     for layer in typed.layers.values():
+        extra = [_by(layer.receptive_field), _by(layer.jump)] if spatial else []
         table.add_row(layer.name, layer.op, _shape(layer.shape),
-                      f"{layer.n_params:,}" if layer.n_params else "-", _num(typed.macs(layer.name)) or "-")
+                      f"{layer.n_params:,}" if layer.n_params else "-", _num(typed.macs(layer.name)) or "-", *extra)
     console.print(table)
     bytes_ = typed.total_params * 4
     console.print(f"Params: {typed.total_params:,} ({bytes_ / 2**20:.2f} MiB as float32)   "
@@ -120,6 +128,10 @@ def print_summary(typed: Any, console: Any = None) -> None:
                   f"Output: {', '.join(shape_str(s) for s in typed.output_shapes)}")
     if g.params:
         console.print("Parameters: " + ", ".join(f"{k}={v}" for k, v in g.params.items()))
+
+
+def _by(values: tuple | None) -> str:
+    return "x".join(map(str, values)) if values else ""
 
 
 def _shape(shape: tuple) -> str:
@@ -211,6 +223,84 @@ def cmd_emit(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- remap and lower -------------------------------------------------------------------------------
+def _load_arrays(path: str, allow_pickle: bool) -> list:
+    import numpy as np
+
+    try:
+        data = np.load(path, allow_pickle=allow_pickle)
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except ValueError as e:
+        if "allow_pickle" in str(e):
+            raise SpecError(f"{path} holds Python objects (a pickle)",
+                            hint="pass --allow-pickle, only for a file you trust: loading it runs its code") from None
+        raise SpecError(f"{path}: cannot read: {e}") from None
+    if isinstance(data, np.lib.npyio.NpzFile):
+        keys = sorted(data.files, key=lambda k: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", k)])
+        return [data[k] for k in keys]
+    return list(data) if data.dtype == object or data.ndim == 3 else [data]
+
+
+@command
+def cmd_remap(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from archc.remap import cnn_to_mlp, conv_stack, mlp_to_cnn, shared_slices
+
+    typed = api.check(args.spec, args.network, args.set)
+    stack = conv_stack(typed)
+    if args.from_mlp:
+        state = mlp_to_cnn(stack, _load_arrays(args.from_mlp, args.allow_pickle), layout=args.layout,
+                           flatten=args.flatten)
+        np.savez(args.out, **state)
+        print(f"wrote {args.out}: " + ", ".join(f"{k} {tuple(v.shape)}" for k, v in state.items()))
+        return 0
+    if args.from_cnn:
+        with np.load(args.from_cnn) as data:
+            state = {k: data[k] for k in data.files}
+        fill = float("nan") if args.fill == "nan" else 0.0
+        layers = cnn_to_mlp(stack, state, layout=args.layout, flatten=args.flatten, fill=fill)
+        arrays = {f"layer{i + 1}.{k}": v for i, layer in enumerate(layers) for k, v in layer.items()}
+        np.savez(args.out, **arrays)
+        print(f"wrote {args.out}: " + ", ".join(f"{k} {tuple(v.shape)}" for k, v in arrays.items()))
+        return 0
+    print(f"{typed.graph.name}: an MLP scanning windows of {stack.window} steps with hop {stack.hop}")
+    for s in shared_slices(stack):
+        rows, cols = s["block"]
+        print(f"  {s['layer']}: MLP matrix {s['matrix'][0]}x{s['matrix'][1]} (in, out); {s['positions']} "
+              f"position(s) share each filter; unique parameters in [{rows.start}:{rows.stop}, "
+              f"{cols.start}:{cols.stop}] ({s['unique']})")
+    return 0
+
+
+@command
+def cmd_lower(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from archc.remap import conv_matrix, network_matrix
+
+    typed = api.check(args.spec, args.network, args.set, _input_shape(args.input))
+    model = api.compile(typed.graph, target="numpy", dtype=np.float64, seed=args.seed)
+    if args.weights:
+        model.load(args.weights)
+    model_typed = api.check(typed.graph, input_shape=_input_shape(args.input))
+    state = model.state_dict()
+    matrix, b = conv_matrix(model_typed, args.layer, state) if args.layer else network_matrix(model_typed, state)
+    what = f"layer '{args.layer}'" if args.layer else f"network '{typed.graph.name}'"
+    if args.output:
+        np.savez(args.output, A=matrix, b=b)
+        print(f"wrote {args.output}: A {matrix.shape}, b {b.shape} ({what}: y = A @ x.ravel() + b)")
+        return 0
+    print(f"{what}: y = A @ x.ravel() + b, A {matrix.shape[0]}x{matrix.shape[1]}"
+          + ("" if args.weights else f" (weights drawn with --seed {args.seed}; give --weights FILE)"))
+    with np.printoptions(linewidth=160, precision=3, suppress=True, threshold=4000):
+        print(matrix)
+        if np.any(b):
+            print("b =", b)
+    return 0
+
+
 # -- parser --------------------------------------------------------------------------------------
 def _spec_options(p: argparse.ArgumentParser, many: bool = False) -> None:
     if many:
@@ -239,6 +329,24 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output", metavar="OUT", help="write to OUT")
     p = sub.add_parser("ir", help="print the IR the spec compiles to")
     _spec_options(p)
+    p = sub.add_parser("remap", help="convert weights between a scanning MLP and its CNN")
+    _spec_options(p)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--from-mlp", metavar="FILE", help="MLP matrices (.npy list or .npz) -> CNN state dict")
+    g.add_argument("--from-cnn", metavar="FILE", help="CNN state dict (.npz) -> dense MLP matrices")
+    p.add_argument("--out", metavar="FILE.npz", help="where to write the converted weights")
+    p.add_argument("--layout", choices=("in_out", "out_in"), default="in_out",
+                   help="MLP matrices stored (in, out) as in the course, or (out, in) as nn.Linear")
+    p.add_argument("--flatten", choices=("time", "channel"), default="time",
+                   help="order of a window's entries: time-major (t*C + c) or channel-major")
+    p.add_argument("--fill", choices=("zero", "nan"), default="zero", help="entries outside the shared blocks")
+    p.add_argument("--allow-pickle", action="store_true", help="read object arrays (runs pickle: trusted files only)")
+    p = sub.add_parser("lower", help="write a linear layer (or network) as a matrix: y = A x + b")
+    _spec_options(p)
+    p.add_argument("--layer", metavar="NAME", help="one layer (default: the whole network)")
+    p.add_argument("--weights", metavar="FILE.npz", help="weights to use (default: random, from --seed)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", metavar="FILE.npz", help="save A and b instead of printing")
     p = sub.add_parser("emit", help="write the network as standalone source")
     _spec_options(p)
     p.add_argument("--target", choices=("torch", "numpy"), default="torch")

@@ -40,7 +40,8 @@ def test_summary_json_schema():
     assert data["input_shape"] == ["N", 1, 28, 28] and data["output_shape"] == ["N", 10]
     assert data["total_params"] == 29066
     assert data["layers"][0] == {"name": "conv2d_1", "op": "conv2d", "output_shape": ["N", 16, 28, 28],
-                                 "params": 160, "macs": 16 * 28 * 28 * 9}
+                                 "params": 160, "macs": 16 * 28 * 28 * 9, "receptive_field": [3, 3],
+                                 "jump": [1, 1]}
     assert sum(layer["params"] for layer in data["layers"]) == 29066
     assert sum(layer["macs"] for layer in data["layers"]) == data["total_macs"]
 

@@ -1,0 +1,71 @@
+"""A Conv1d stack read off a checked graph: the layers a scanning MLP is equivalent to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archc.errors import EmitError
+from archc.ir.lower import ELEMENTWISE
+from archc.shape_infer import TypedGraph
+
+
+@dataclass(frozen=True)
+class ConvLayer:
+    name: str
+    in_channels: int
+    out_channels: int
+    kernel: int
+    stride: int
+    bias: bool
+
+
+@dataclass(frozen=True)
+class ConvStack:
+    """Conv1d layers in order (elementwise layers between them do not matter to the weights)."""
+
+    layers: tuple[ConvLayer, ...]
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """Neuron positions per layer inside one window: input first, the last layer's 1 last.
+
+        A layer with kernel k and stride s needs (p - 1)s + k positions below for p above.
+        """
+        p = [1]
+        for layer in reversed(self.layers):
+            p.append((p[-1] - 1) * layer.stride + layer.kernel)
+        return tuple(reversed(p))
+
+    @property
+    def window(self) -> int:
+        """The receptive field of the last layer, in input steps: the scanning MLP's window."""
+        return self.positions[0]
+
+    @property
+    def hop(self) -> int:
+        """The jump (total stride) of the last layer: the scanning MLP's hop."""
+        j = 1
+        for layer in self.layers:
+            j *= layer.stride
+        return j
+
+
+def conv_stack(typed: TypedGraph) -> ConvStack:
+    """The Conv1d stack of a graph made of conv1d layers, elementwise layers and a final flatten."""
+    layers = []
+    for node in typed.graph.nodes:
+        if node.op == "conv1d":
+            a = node.attrs
+            if a["padding"] != (0,) or a["dilation"] != (1,) or a["groups"] != 1:
+                raise EmitError(f"'{node.name}': a scanning MLP needs convolutions without padding, dilation or "
+                                f"groups, got padding={a['padding']}, dilation={a['dilation']}, groups={a['groups']}",
+                                node.span, source=typed.graph.source)
+            layers.append(ConvLayer(node.name, typed.shapes[node.inputs[0]][1], a["out_channels"],
+                                    a["kernel_size"][0], a["stride"][0], a["bias"]))
+        elif node.op not in ELEMENTWISE and node.op != "flatten":
+            raise EmitError(f"'{node.name}' ({node.op}) is not part of a Conv1d stack", node.span,
+                            hint="a scanning MLP is conv1d layers with elementwise activations between them",
+                            source=typed.graph.source)
+    if not layers:
+        raise EmitError(f"{typed.graph.name} has no conv1d layers")
+    return ConvStack(tuple(layers))
