@@ -87,3 +87,11 @@ def compile(spec: Spec, target: str = "numpy", network: str | None = None,  # no
         from archc.emit_torch import build_torch
         return build_torch(typed, **options)
     raise SpecError(f"unknown target '{target}'", hint="targets: numpy, torch")
+
+
+def render(spec: Spec, network: str | None = None, overrides: dict[str, Any] | list[str] | None = None,
+           input_shape: tuple | dict | None = None, **options: Any) -> Any:
+    """The graphviz.Digraph of a spec (it displays inline in Jupyter); options as render_graph's."""
+    from archc.diagram import render_graph
+
+    return render_graph(check(spec, network, overrides, input_shape), **options)

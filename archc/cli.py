@@ -301,6 +301,18 @@ def cmd_lower(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- render -------------------------------------------------------------------------------------
+@command
+def cmd_render(args: argparse.Namespace) -> int:
+    from archc.diagram import render_graph, write
+
+    typed = api.check(args.spec, args.network, args.set, _input_shape(args.input))
+    dot = render_graph(typed, rankdir=args.rankdir, collapse=args.collapse, scan_as=args.scan_as,
+                       legend=not args.no_legend)
+    print(f"wrote {write(dot, args.output)}")
+    return 0
+
+
 # -- parser --------------------------------------------------------------------------------------
 def _spec_options(p: argparse.ArgumentParser, many: bool = False) -> None:
     if many:
@@ -347,6 +359,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", metavar="FILE.npz", help="weights to use (default: random, from --seed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", metavar="FILE.npz", help="save A and b instead of printing")
+    p = sub.add_parser("render", help="draw the network (graphviz): .svg, .png, .pdf or .dot")
+    _spec_options(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="net.svg, net.png, net.pdf or net.dot")
+    p.add_argument("--rankdir", choices=("TB", "LR"), default="TB", help="top-to-bottom or left-to-right")
+    p.add_argument("--collapse", type=int, nargs="?", const=1, default=None, metavar="DEPTH",
+                   help="draw blocks/repeats DEPTH levels deep (default 1) as single nodes")
+    p.add_argument("--scan-as", choices=("cnn", "mlp"), default="cnn", help="draw a scan as its CNN or its MLP")
+    p.add_argument("--no-legend", action="store_true")
     p = sub.add_parser("emit", help="write the network as standalone source")
     _spec_options(p)
     p.add_argument("--target", choices=("torch", "numpy"), default="torch")

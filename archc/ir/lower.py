@@ -274,7 +274,7 @@ class _Lowering:
             short_out = self.body(r.shortcut, short, current) or current
         name = frame.full(local)
         self.define(name, r.span)
-        self.nodes.append(Node(name, "add", (body_out, short_out), {"other": short_out}, r.span, frame.path))
+        self.nodes.append(Node(name, "add", (body_out, short_out), {"other": short_out}, r.span, sub.path))
         return name
 
     def repeat(self, r: ast.Repeat, frame: _Frame, current: str) -> str:
