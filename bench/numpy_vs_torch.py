@@ -16,26 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from reference_nets import hw2p1_cnn, mnist_cnn
 from torch import nn
 
 import archc
 from archc.emit_numpy import SoftmaxCrossEntropy
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
-
-
-def mnist_torch() -> nn.Module:
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(576, 10))
-
-
-def hw2p1_torch() -> nn.Module:
-    return nn.Sequential(
-        nn.Conv1d(24, 56, 5), nn.Tanh(), nn.Conv1d(56, 28, 6, stride=2), nn.ReLU(),
-        nn.Conv1d(28, 14, 2, stride=2), nn.Sigmoid(), nn.Flatten(), nn.Linear(420, 10))
 
 
 def median_time(fn, repeats: int) -> float:
@@ -93,8 +80,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=30)
     args = ap.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}; batch 64, float32")
-    bench("mnist_cnn", "mnist_cnn.arch", mnist_torch(), (64, 1, 28, 28), args.repeats)
-    bench("hw2p1_cnn", "hw2p1_cnn.arch", hw2p1_torch(), (64, 24, 128), args.repeats)
+    bench("mnist_cnn", "mnist_cnn.arch", mnist_cnn(), (64, 1, 28, 28), args.repeats)
+    bench("hw2p1_cnn", "hw2p1_cnn.arch", hw2p1_cnn(), (64, 24, 128), args.repeats)
 
 
 if __name__ == "__main__":

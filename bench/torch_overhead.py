@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import torch
+from reference_nets import mnist_cnn
 from torch import nn
 
 import archc
@@ -22,20 +23,12 @@ import archc
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 
-def hand_written() -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(576, 10))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=200)
     args = ap.parse_args()
     compiled = archc.compile(str(SPECS / "mnist_cnn.arch"), target="torch")
-    hand = hand_written()
+    hand = mnist_cnn()
     hand.load_state_dict(dict(zip(hand.state_dict(), compiled.state_dict().values())))
     x = torch.randn(64, 1, 28, 28)
     y = torch.randint(0, 10, (64,))

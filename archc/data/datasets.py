@@ -221,7 +221,25 @@ def load_folder(path: Path, val: int = 0, seed: int = 0) -> Dataset:
     return Dataset(path.name, train, valid, test, classes=len(classes))
 
 
-DATASETS = ("mnist", "mnist1d", "varres", "varres32", "varres48", "varres64")
+def pad_to(data: Dataset, size: int) -> Dataset:
+    """Every image zero-padded (centred, not rescaled) to size x size: one group per split."""
+    def pad(split: Split) -> Split:
+        if not split.groups:
+            return split
+        xs, ys = [], []
+        for x, y in split.groups:
+            h, w = x.shape[2:]
+            top, left = (size - h) // 2, (size - w) // 2
+            out = np.zeros((len(y), 1, size, size), dtype=x.dtype)
+            out[:, :, top:top + h, left:left + w] = x
+            xs.append(out)
+            ys.append(y)
+        return Split([(np.concatenate(xs), np.concatenate(ys))])
+    return Dataset(f"{data.name}_pad{size}", pad(data.train), pad(data.val), pad(data.test), data.classes,
+                   data.notes)
+
+
+DATASETS = ("mnist", "mnist1d", "varres", "varres32", "varres48", "varres64", "varres_pad64")
 
 
 def load_dataset(name: str, data_dir: str | None = None, val: int | None = None, seed: int = 0) -> Dataset:
@@ -232,6 +250,8 @@ def load_dataset(name: str, data_dir: str | None = None, val: int | None = None,
         return load_mnist1d(500 if val is None else val)
     if name == "varres":
         return load_varres(find_data_dir(data_dir), val=10_000 if val is None else val, seed=seed)
+    if name == "varres_pad64":
+        return pad_to(load_varres(find_data_dir(data_dir), val=10_000 if val is None else val, seed=seed), 64)
     if name.startswith("varres") and name[6:].isdigit():
         r = int(name[6:])
         if r not in (32, 48, 64):
@@ -240,4 +260,5 @@ def load_dataset(name: str, data_dir: str | None = None, val: int | None = None,
     path = Path(name)
     if path.exists():
         return load_folder(path, val or 0, seed)
-    raise DataError(f"unknown dataset '{name}'", hint="mnist, mnist1d, varres, varres32/48/64 or an image folder")
+    raise DataError(f"unknown dataset '{name}'",
+                    hint="mnist, mnist1d, varres, varres32/48/64, varres_pad64 or an image folder")

@@ -20,7 +20,7 @@ def conv_transpose_size(w, k, s, p, d, op):
     return (w - 1) * s - 2 * p + d * (k - 1) + op + 1
 
 
-def _channels(name, x, a, groups_of):
+def _channels(name, x, a):
     c_in = x[1]
     if not isinstance(c_in, int):
         raise ShapeError(f"{name} needs a concrete channel count, got input {shape_str(x)}")
@@ -42,7 +42,7 @@ def _conv_rule(n):
     def shape(ins, a):
         (x,) = ins
         expect_rank(name, x, n + 2, LAYOUT[n])
-        _channels(name, x, a, a["groups"])
+        _channels(name, x, a)
         out = []
         for i in range(n):
             size = conv_size(x[2 + i], a["kernel_size"][i], a["stride"][i], a["padding"][i], a["dilation"][i])
@@ -68,7 +68,7 @@ def _transpose_rule(n):
     def shape(ins, a):
         (x,) = ins
         expect_rank(name, x, n + 2, LAYOUT[n])
-        _channels(name, x, a, a["groups"])
+        _channels(name, x, a)
         out = []
         for i in range(n):
             if a["output_padding"][i] >= max(a["stride"][i], a["dilation"][i]):

@@ -82,7 +82,7 @@ class TorchTrainer:
         loss = torch.nn.functional.cross_entropy(logits, target)
         loss.backward()
         self.opt.step()
-        return float(loss), int((logits.argmax(1) == target).sum())
+        return loss.item(), int((logits.argmax(1) == target).sum())
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         self.model.eval()
