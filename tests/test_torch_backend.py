@@ -205,3 +205,10 @@ def test_emit_cli_writes_a_module(tmp_path):
     text = out.read_text()
     assert "class MnistCnn(nn.Module):" in text and "self.conv2d_1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)" in text
     assert "x = self.maxpool2d_1(x)  # (N, 16, 14, 14)" in text
+
+
+def test_every_registered_op_has_a_torch_rule():
+    from archc.emit_torch.rules import RULES
+    from archc.ops import REGISTRY
+
+    assert set(RULES) == set(REGISTRY)

@@ -82,8 +82,7 @@ class NumpyModel:
             g = pending.pop(node.name, None)
             if g is None:
                 continue
-            expected = self.layers[node.name]
-            out = expected.backward(g)
+            out = self.layers[node.name].backward(g)
             outs = out if isinstance(out, tuple) else (out,)
             for src, d in zip(node.inputs, outs):
                 pending[src] = pending[src] + d if src in pending else d

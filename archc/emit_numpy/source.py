@@ -119,10 +119,6 @@ def emit_numpy_source(typed: TypedGraph, class_name: str | None = None) -> str:
     return text
 
 
-def _var(name: str) -> str:
-    return name
-
-
 def _forward(typed: TypedGraph) -> list[str]:
     g = typed.graph
     args = ", ".join(i.name for i in g.inputs)

@@ -90,15 +90,11 @@ def emit_source(typed: TypedGraph, backward: str = "autograd", class_name: str |
         cls, kwargs = specs[n.name]
         if cls:
             lines.append(f"        self.{n.name} = {_call(cls, kwargs)}")
-    args = ", ".join(f"{_arg(i.name)}: torch.Tensor" for i in g.inputs)
+    args = ", ".join(f"{i.name}: torch.Tensor" for i in g.inputs)
     ret = "torch.Tensor" if len(g.outputs) == 1 else f"tuple[{', '.join(['torch.Tensor'] * len(g.outputs))}]"
     lines += ["", f"    def forward(self, {args}) -> {ret}:"]
     lines += ["        " + ln for ln in _forward_body(typed)]
     return "\n".join(lines) + "\n"
-
-
-def _arg(name: str) -> str:
-    return name
 
 
 def _forward_body(typed: TypedGraph) -> list[str]:
