@@ -284,9 +284,8 @@ def cmd_lower(args: argparse.Namespace) -> int:
     model = api.compile(typed.graph, target="numpy", dtype=np.float64, seed=args.seed)
     if args.weights:
         model.load(args.weights)
-    model_typed = api.check(typed.graph, input_shape=_input_shape(args.input))
     state = model.state_dict()
-    matrix, b = conv_matrix(model_typed, args.layer, state) if args.layer else network_matrix(model_typed, state)
+    matrix, b = conv_matrix(typed, args.layer, state) if args.layer else network_matrix(typed, state)
     what = f"layer '{args.layer}'" if args.layer else f"network '{typed.graph.name}'"
     if args.output:
         np.savez(args.output, A=matrix, b=b)

@@ -9,9 +9,9 @@ import numpy as np
 
 from archc.dims import shape_str
 from archc.emit_numpy.base import LAYERS, Layer
-from archc.errors import ArchcError, EmitError
+from archc.errors import EmitError
 from archc.ops.base import REGISTRY
-from archc.shape_infer import TypedGraph, infer
+from archc.shape_infer import TypedGraph, check_inputs
 
 
 class NumpyModel:
@@ -62,14 +62,9 @@ class NumpyModel:
 
     def _check_shapes(self, shapes: tuple) -> None:
         """Shape-check the graph for these concrete input shapes (once per distinct shape)."""
-        if shapes in self._checked:
-            return
-        try:
-            infer(self.graph, {d.name: s for d, s in zip(self.graph.inputs, shapes)})
-        except ArchcError as e:
-            notes = "".join(f"; {n}" for n in e.notes)
-            raise EmitError(f"{self.graph.name}: {e.message}{notes}") from None
-        self._checked.add(shapes)
+        if shapes not in self._checked:
+            check_inputs(self.graph, shapes)
+            self._checked.add(shapes)
 
     def backward(self, *grads: np.ndarray) -> np.ndarray | tuple[np.ndarray, ...]:
         """Back-propagate dL/d(output); returns dL/d(input) and accumulates parameter gradients."""

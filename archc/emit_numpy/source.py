@@ -11,6 +11,7 @@ from types import ModuleType
 from archc.dims import dim_str
 from archc.emit_numpy import activation, base, conv, conv_math, linear, norm, pool, resample, structural
 from archc.emit_numpy.base import LAYERS
+from archc.ir.graph import class_name as network_class_name
 from archc.shape_infer import TypedGraph
 
 _MODULES: tuple[ModuleType, ...] = (base, conv_math, resample, activation, conv, linear, norm, pool, structural)
@@ -78,10 +79,6 @@ def _closure(roots: list[str], defs: dict[str, object]) -> list[str]:
     return order
 
 
-def _class_name(network: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in network.split("_")) + "Numpy"
-
-
 def emit_numpy_source(typed: TypedGraph, class_name: str | None = None) -> str:
     """Standalone NumPy source for the model ``build_numpy(typed)`` builds."""
     g = typed.graph
@@ -99,7 +96,7 @@ def emit_numpy_source(typed: TypedGraph, class_name: str | None = None) -> str:
         imports.append("from numpy.lib.stride_tricks import as_strided")
     if "erf(" in body:
         imports.append("from scipy.special import erf")
-    name = class_name or _class_name(g.name)
+    name = class_name or network_class_name(g.name) + "Numpy"
     model = [f"class {name}:",
              f'    """{g.name}: forward(x) and backward(dLdy); {typed.total_params:,} parameters."""', "",
              f"    LAYERS = {tuple(n.name for n in g.nodes)!r}", "",

@@ -10,9 +10,8 @@ from torch import nn
 
 from archc.emit_torch import manual, modules
 from archc.emit_torch.rules import RULES
-from archc.errors import ArchcError, EmitError
-from archc.shape_infer import TypedGraph
-from archc.shape_infer.infer import infer
+from archc.errors import EmitError
+from archc.shape_infer import TypedGraph, check_inputs
 
 MANUAL = {"nn.Conv1d": "ManualConv1d", "nn.Conv2d": "ManualConv2d", "nn.Linear": "ManualLinear"}
 BACKWARDS = ("autograd", "manual")
@@ -29,7 +28,7 @@ def module_spec(typed: TypedGraph, node: Any, backward: str = "autograd") -> tup
 def instantiate(cls: str, kwargs: dict[str, Any]) -> nn.Module:
     if cls.startswith("nn."):
         return getattr(nn, cls[3:])(**kwargs)
-    return getattr(modules, cls, None)(**kwargs) if hasattr(modules, cls) else getattr(manual, cls)(**kwargs)
+    return (getattr(modules, cls, None) or getattr(manual, cls))(**kwargs)
 
 
 def check_names(typed: TypedGraph) -> None:
@@ -66,11 +65,7 @@ class CompiledModule(nn.Module):
         shapes = tuple(tuple(x.shape) for x in inputs)
         tracing = torch.compiler.is_compiling() or torch.jit.is_tracing()
         if shapes not in self._checked and not tracing:
-            try:
-                infer(self.archc_graph, dict(zip(self._input_names, shapes)))
-            except ArchcError as e:
-                notes = "".join(f"; {n}" for n in e.notes)
-                raise EmitError(f"{self.archc_graph.name}: {e.message}{notes}") from None
+            check_inputs(self.archc_graph, shapes)
             self._checked.add(shapes)
         values = dict(zip(self._input_names, inputs))
         for name, op, ins in self._steps:

@@ -13,6 +13,7 @@ from typing import Any
 from archc.dims import dim_str
 from archc.emit_torch import manual, modules
 from archc.emit_torch.build import check_names, module_spec
+from archc.ir.graph import class_name as network_class_name
 from archc.shape_infer import TypedGraph
 
 # leading arguments printed positionally, and keyword defaults left out, per torch.nn class
@@ -47,10 +48,6 @@ def _call(cls: str, kwargs: dict[str, Any]) -> str:
     return f"{cls}({', '.join(args)})"
 
 
-def _class_name(network: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in network.split("_")) or "Net"
-
-
 def _shape(shape: tuple) -> str:
     return "(" + ", ".join(dim_str(d) for d in shape) + ")"
 
@@ -59,7 +56,7 @@ def emit_source(typed: TypedGraph, backward: str = "autograd", class_name: str |
     """Standalone Python source of an nn.Module equal to ``build_torch(typed, backward)``."""
     check_names(typed)
     g = typed.graph
-    name = class_name or _class_name(g.name)
+    name = class_name or network_class_name(g.name)
     specs = {n.name: module_spec(typed, n, backward) for n in g.nodes}
     used = {cls for cls, _ in specs.values()}
     helpers: list[str] = []

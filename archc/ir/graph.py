@@ -91,6 +91,11 @@ class Graph:
         return format_graph(self)
 
 
+def class_name(network: str) -> str:
+    """A network's name as a Python class name: mnist_cnn -> MnistCnn."""
+    return "".join(part[:1].upper() + part[1:] for part in network.split("_")) or "Net"
+
+
 def _attr_text(v: Any) -> str:
     if isinstance(v, tuple):
         return "(" + ", ".join(_attr_text(x) for x in v) + ("," if len(v) == 1 else "") + ")"

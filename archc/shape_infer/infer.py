@@ -103,6 +103,17 @@ def infer(graph: Graph, input_shapes: dict[str, tuple] | None = None) -> TypedGr
     return typed
 
 
+def check_inputs(graph: Graph, shapes: tuple[tuple, ...]) -> None:
+    """Shape-check ``graph`` for concrete input shapes (one per input), as an EmitError for backends."""
+    from archc.errors import EmitError
+
+    try:
+        infer(graph, {d.name: tuple(s) for d, s in zip(graph.inputs, shapes)})
+    except ArchcError as e:
+        notes = "".join(f"; {n}" for n in e.notes)
+        raise EmitError(f"{graph.name}: {e.message}{notes}") from None
+
+
 def _size(shape: tuple) -> int:
     n = 1
     for d in shape:
