@@ -10,7 +10,7 @@ import pytest
 import archc
 from archc.cli import main
 from archc.data import load_dataset
-from archc.data.datasets import DataError, Split
+from archc.data.datasets import DataError, Split, load_folder
 from archc.train import accuracy, augment, batches, fit, make_trainer
 from tests.conftest import SHARED_DATA, SPECS
 
@@ -124,6 +124,11 @@ def test_image_folder(tmp_path):
                 pil.fromarray(img).save(folder / f"{i}.png")
     data = load_dataset(str(tmp_path))
     assert data.classes == 2 and len(data.train) == 12 and data.input_shapes == [(1, 8, 8)]
+    # one level of class folders: split 80/20 into train and test, then --val-split from train
+    flat = load_folder(tmp_path / "train", val=2, seed=0)
+    assert (len(flat.train), len(flat.val), len(flat.test)) == (7, 2, 3)
+    seen = np.concatenate([x for s in (flat.train, flat.val, flat.test) for x, _ in s.groups])
+    assert len({x.tobytes() for x in seen}) == 12  # every image exactly once
 
 
 def test_augment_keeps_shapes_and_moves_pixels():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,6 +170,18 @@ def load_varres(root: Path, resolutions: tuple[int, ...] = (32, 48, 64), val: in
     return Dataset(name, Split(train), Split(valid), Split(test), notes=notes)
 
 
+def _cut(split: Split, head: Callable[[int], int], seed: int) -> tuple[Split, Split]:
+    """Shuffle each group and cut it in two: the first head(len) examples, and the rest."""
+    rng = np.random.default_rng(seed)
+    first, rest = [], []
+    for x, y in split.groups:
+        order = rng.permutation(len(y))
+        k = head(len(y))
+        first.append((x[order[:k]], y[order[:k]]))
+        rest.append((x[order[k:]], y[order[k:]]))
+    return Split(first), Split(rest)
+
+
 def load_folder(path: Path, val: int = 0, seed: int = 0) -> Dataset:
     """An ImageFolder-style directory: train/<class>/*.png and test/<class>/*.png (or one level of
     class folders, split 80/20). Images are read as grayscale and grouped by size."""
@@ -196,26 +209,12 @@ def load_folder(path: Path, val: int = 0, seed: int = 0) -> Dataset:
         train, test = read(path / "train", classes), read(path / "test", classes)
     else:
         classes = sorted(p.name for p in path.iterdir() if p.is_dir())
-        full = read(path, classes)
-        rng = np.random.default_rng(seed)
-        train_groups, test_groups = [], []
-        for x, y in full.groups:
-            order = rng.permutation(len(y))
-            cut = int(0.8 * len(y))
-            train_groups.append((x[order[:cut]], y[order[:cut]]))
-            test_groups.append((x[order[cut:]], y[order[cut:]]))
-        train, test = Split(train_groups), Split(test_groups)
+        train, test = _cut(read(path, classes), lambda n: int(0.8 * n), seed)
     if not classes or not len(train):
         raise DataError(f"{path} holds no class folders with images")
     if val:
-        rng = np.random.default_rng(seed)
-        groups_t, groups_v = [], []
-        for x, y in train.groups:
-            order = rng.permutation(len(y))
-            k = round(val * len(y) / len(train))
-            groups_v.append((x[order[:k]], y[order[:k]]))
-            groups_t.append((x[order[k:]], y[order[k:]]))
-        train, valid = Split(groups_t), Split(groups_v)
+        total = len(train)
+        valid, train = _cut(train, lambda n: round(val * n / total), seed)
     else:
         valid = Split([])
     return Dataset(path.name, train, valid, test, classes=len(classes))
