@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from archc.sizes import conv_out
+
 
 def empty_like_layout(A: np.ndarray, shape: tuple, zero: bool = True) -> np.ndarray:
     """A new array of ``shape`` whose axes are laid out in memory in the same order as A's."""
@@ -48,7 +50,8 @@ def unpad(dA: np.ndarray, before: tuple, after: tuple) -> np.ndarray:
 
 
 def out_size(size: tuple, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
-    return tuple((size[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(len(kernel)))
+    """Output sizes of a convolution over an already padded input."""
+    return tuple(conv_out(size[i], kernel[i], stride[i], 0, dilation[i]) for i in range(len(kernel)))
 
 
 def offset_slices(offset: tuple, stride: tuple, dilation: tuple, out: tuple) -> tuple:

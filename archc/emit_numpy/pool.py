@@ -10,6 +10,7 @@ import numpy as np
 
 from archc.emit_numpy.base import Layer, register
 from archc.emit_numpy.conv_math import empty_like_layout, pad, unpad
+from archc.sizes import conv_out
 
 
 def _offsets(kernel: tuple, stride: tuple, out: tuple):
@@ -20,7 +21,8 @@ def _offsets(kernel: tuple, stride: tuple, out: tuple):
 
 
 def _out(size: tuple, kernel: tuple, stride: tuple) -> tuple:
-    return tuple((size[i] - kernel[i]) // stride[i] + 1 for i in range(len(kernel)))
+    """Output sizes of a pool over an already padded input."""
+    return tuple(conv_out(size[i], kernel[i], stride[i]) for i in range(len(kernel)))
 
 
 class MaxPool(Layer):

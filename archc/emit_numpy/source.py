@@ -8,13 +8,14 @@ import inspect
 import re
 from types import ModuleType
 
+from archc import sizes
 from archc.dims import dim_str
 from archc.emit_numpy import activation, base, conv, conv_math, linear, norm, pool, resample, structural
 from archc.emit_numpy.base import LAYERS
 from archc.ir.graph import class_name as network_class_name
 from archc.shape_infer import TypedGraph
 
-_MODULES: tuple[ModuleType, ...] = (base, conv_math, resample, activation, conv, linear, norm, pool, structural)
+_MODULES: tuple[ModuleType, ...] = (sizes, base, conv_math, resample, activation, conv, linear, norm, pool, structural)
 _MODEL_METHODS = '''
     def layers(self) -> dict:
         return {name: getattr(self, name) for name in self.LAYERS}
