@@ -7,9 +7,9 @@
 """
 
 from archc import ops  # noqa: F401 - registers every op
-from archc.api import check, compile, load, parse, render  # noqa: A004
+from archc.api import check, compile, emit, format, load, parse, render, summary  # noqa: A004
 from archc.errors import ArchcError, EmitError, ShapeError, SpecError, SpecSyntaxError
 
 __all__ = ["ArchcError", "EmitError", "ShapeError", "SpecError", "SpecSyntaxError",
-           "check", "compile", "load", "parse", "render"]
-__version__ = "0.1.0"
+           "check", "compile", "emit", "format", "load", "parse", "render", "summary"]
+__version__ = "0.2.0"

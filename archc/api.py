@@ -1,16 +1,26 @@
-"""The public entry points: parse, load, check, compile."""
+"""Everything archc does, as functions: the CLI, the playground and the language server call these.
+
+    parse    spec file or text -> AST            load     -> IR (Graph)
+    check    -> TypedGraph (shapes, counts)       compile  -> NumPy model or torch module
+    emit     -> standalone source text            format   -> the spec as DSL or YAML text
+    summary  -> table / JSON of a checked net     render   -> graphviz diagram
+    ops      -> the op reference from the registry
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from archc.errors import ArchcError, SpecError
+from archc.errors import ArchcError, EmitError, SpecError
 from archc.ir import Graph, lower
+from archc.ir.lower import MAX_NODES
 from archc.parser import ast, parse_dsl, parse_yaml
 from archc.shape_infer import TypedGraph, infer
 
-Spec = str | Path | ast.Module | Graph
+Spec = str | Path | ast.Module | Graph | TypedGraph
+Overrides = dict[str, Any] | list[str] | None
+MAX_SPEC_BYTES = 4 * 2**20
 
 
 def parse(source: str | Path, text: str | None = None) -> ast.Module:
@@ -18,27 +28,38 @@ def parse(source: str | Path, text: str | None = None) -> ast.Module:
 
     A string holding a ``network`` definition rather than a path is parsed as DSL text.
     """
-    if text is None and isinstance(source, str) and ("{" in source or "\n" in source):
+    if text is None and isinstance(source, str) and ("{" in source or "\n" in source) and not _is_file(source):
         return parse_dsl(source, "<string>")
     path = Path(source)
     if text is None:
+        from archc.fileio import read_bytes
+
+        data = read_bytes(path, "spec", MAX_SPEC_BYTES)
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SpecError(f"{path}: no such file") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise SpecError(f"{path}: cannot read: {e}") from None
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SpecError(f"{path}: not UTF-8 text (byte {e.start}: {data[e.start:e.start + 1]!r})") from None
+    text = text.removeprefix("\ufeff")
     if path.suffix in (".yaml", ".yml"):
         return parse_yaml(text, str(source))
     return parse_dsl(text, str(source))
 
 
-def parse_overrides(pairs: dict[str, Any] | list[str] | None) -> dict[str, Any]:
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # too long, or a NUL byte: text, not a path
+        return False
+
+
+def parse_overrides(pairs: Overrides) -> dict[str, Any]:
     """``["C=64", "pool=mean"]`` (or a dict) -> parameter values, each a spec expression."""
     if not pairs:
         return {}
     if isinstance(pairs, dict):
         return dict(pairs)
+    from lark.exceptions import LarkError
+
     from archc.ir.values import evaluate
     from archc.parser.dsl import _parser, _ToAst
 
@@ -49,49 +70,105 @@ def parse_overrides(pairs: dict[str, Any] | list[str] | None) -> dict[str, Any]:
             raise SpecError(f"--set expects NAME=VALUE, got {pair!r}")
         try:
             tree = _parser().parse(value.strip(), start="expr")
-        except Exception:
+        except LarkError:
             raise SpecError(f"--set {key}: cannot read value {value!r}") from None
         out[key.strip()] = evaluate(_ToAst("<--set>").transform(tree), {})
     return out
 
 
-def load(spec: Spec, network: str | None = None, overrides: dict[str, Any] | list[str] | None = None) -> Graph:
-    """The IR of a spec (a path, DSL text, a parsed Module or a Graph)."""
+def load(spec: Spec, network: str | None = None, overrides: Overrides = None, max_nodes: int = MAX_NODES) -> Graph:
+    """The IR of a spec (a path, DSL text, a parsed Module, a Graph or a TypedGraph)."""
+    if isinstance(spec, TypedGraph):
+        return spec.graph
     if isinstance(spec, Graph):
         return spec
     module = spec if isinstance(spec, ast.Module) else parse(spec)
-    return lower(module, network, parse_overrides(overrides))
+    return lower(module, network, parse_overrides(overrides), max_nodes=max_nodes)
 
 
-def check(spec: Spec, network: str | None = None, overrides: dict[str, Any] | list[str] | None = None,
-          input_shape: tuple | dict | None = None) -> TypedGraph:
+def input_shapes(graph: Graph, shape: tuple | dict | None) -> dict[str, tuple] | None:
+    """Concrete input shapes by input name: a dict, or one shape for the first input."""
+    if shape is None:
+        return None
+    if isinstance(shape, dict):
+        return {k: tuple(v) for k, v in shape.items()}
+    if not graph.inputs:
+        raise SpecError(f"network '{graph.name}' declares no input")
+    return {graph.inputs[0].name: tuple(shape)}
+
+
+def check(spec: Spec, network: str | None = None, overrides: Overrides = None,
+          input_shape: tuple | dict | None = None, max_nodes: int = MAX_NODES) -> TypedGraph:
     """Load and shape-check a spec; raises one ArchcError on the first problem."""
-    graph = load(spec, network, overrides)
-    shapes = None
-    if input_shape is not None:
-        shapes = input_shape if isinstance(input_shape, dict) else {graph.inputs[0].name: tuple(input_shape)}
+    if isinstance(spec, TypedGraph) and input_shape is None:
+        return spec
+    graph = load(spec, network, overrides, max_nodes)
     try:
-        return infer(graph, shapes)
+        return infer(graph, input_shapes(graph, input_shape))
     except ArchcError as e:
         raise e.with_span(None, graph.source) from None
 
 
 def compile(spec: Spec, target: str = "numpy", network: str | None = None,  # noqa: A001 - the verb users expect
-            overrides: dict[str, Any] | list[str] | None = None, **options: Any) -> Any:
-    """Check a spec and build it for ``target`` ("numpy" or "torch")."""
+            overrides: Overrides = None, **options: Any) -> Any:
+    """Check a spec and build it for ``target``: "numpy" (a NumpyModel) or "torch" (an nn.Module)."""
     typed = check(spec, network, overrides)
     if target == "numpy":
         from archc.emit_numpy import build_numpy
         return build_numpy(typed, **options)
     if target == "torch":
-        from archc.emit_torch import build_torch
-        return build_torch(typed, **options)
+        return _torch().build_torch(typed, **options)
     raise SpecError(f"unknown target '{target}'", hint="targets: numpy, torch")
 
 
-def render(spec: Spec, network: str | None = None, overrides: dict[str, Any] | list[str] | None = None,
+def _torch() -> Any:
+    try:
+        from archc import emit_torch
+    except ImportError:
+        raise EmitError("the torch target needs PyTorch", hint="pip install 'archc[torch]'") from None
+    return emit_torch
+
+
+def emit(spec: Spec, target: str = "torch", network: str | None = None, overrides: Overrides = None,
+         backward: str = "autograd") -> str:
+    """Standalone source of the network: PyTorch (``backward="manual"``: hand-written backward passes
+    for convolutions and linear layers) or NumPy."""
+    typed = check(spec, network, overrides)
+    if target == "numpy":
+        from archc.emit_numpy.source import emit_numpy_source
+        return emit_numpy_source(typed)
+    if target == "torch":
+        return _torch().emit_source(typed, backward=backward)
+    raise SpecError(f"unknown target '{target}'", hint="targets: torch, numpy")
+
+
+def format(spec: str | Path | ast.Module, to: str | None = None) -> str:  # noqa: A001 - the verb users expect
+    """The spec printed back as DSL (``to="arch"``) or YAML, keeping its comments; refuses (a SpecError)
+    rather than drop or change anything the spec means."""
+    from archc.formatting import format_module
+
+    module = spec if isinstance(spec, ast.Module) else parse(spec)
+    return format_module(module, to)
+
+
+def summary(spec: Spec, network: str | None = None, overrides: Overrides = None,
+            input_shape: tuple | dict | None = None) -> dict[str, Any]:
+    """The summary of a checked network as a dict (what `archc summary --json` prints)."""
+    from archc.summary import summary_dict
+
+    return summary_dict(check(spec, network, overrides, input_shape))
+
+
+def render(spec: Spec, network: str | None = None, overrides: Overrides = None,
            input_shape: tuple | dict | None = None, **options: Any) -> Any:
     """The graphviz.Digraph of a spec (it displays inline in Jupyter); options as render_graph's."""
     from archc.diagram import render_graph
 
     return render_graph(check(spec, network, overrides, input_shape), **options)
+
+
+def ops(name: str | None = None) -> list[dict[str, Any]]:
+    """The op reference generated from the registry: every op (or the one named), with its attributes."""
+    from archc.reference import op_reference
+
+    return op_reference(name)

@@ -15,6 +15,7 @@ so ``maxpool2d(2)`` applied three times to ``H`` gives ``floor(H/8)``.
 
 from __future__ import annotations
 
+import math
 from typing import Union
 
 Monomial = tuple  # sorted tuple of atoms (str symbols and Floor atoms); () is the constant
@@ -175,6 +176,12 @@ def floordiv(x: Dim, den: int) -> Dim:
         raise ValueError(f"floor division by {den}")
     if isinstance(x, int):
         return x // den
+    g = math.gcd(den, *(c for _, c in x.terms))
+    if g > 1:  # floor(g*a / (g*d)) == floor(a/d) for an integer a
+        x = Expr._from_dict({m: c // g for m, c in x.terms})
+        den //= g
+        if isinstance(x, int):
+            return x // den
     if den == 1:
         return x
     quotient: dict = {}
@@ -234,6 +241,11 @@ def evaluate(x: Dim, env: dict[str, int]) -> Dim:
                            else floordiv(evaluate(a.num, env), a.den))
         total = total + term
     return total
+
+
+def symbols_of(x: Dim) -> set[str]:
+    """The symbol names a size depends on (none for an int)."""
+    return x.symbols() if isinstance(x, Expr) else set()
 
 
 def sym(name: str) -> Expr:

@@ -10,7 +10,9 @@ The CLI prints a diagnostic like a compiler does::
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -101,3 +103,11 @@ class ShapeError(ArchcError):
 
 class EmitError(ArchcError):
     """A backend cannot build or run a model (including wrong tensors at run time)."""
+
+
+def did_you_mean(name: str, known: Any) -> str:
+    """A hint naming the closest known names, or listing them all."""
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    return "known: " + ", ".join(sorted(str(k) for k in known))

@@ -18,7 +18,7 @@ def conv_out(size, kernel, stride=1, padding=0, dilation=1):
 
 def pool_ceil_out(size, kernel, stride=1, padding=0, dilation=1):
     """ceil((W + 2p - d(K-1) - 1) / s) + 1, less one if the last window would start in the right padding."""
-    out = -(-(size + 2 * padding - dilation * (kernel - 1) - 1) // stride) + 1
+    out = (size + 2 * padding - dilation * (kernel - 1) - 1 + stride - 1) // stride + 1
     if isinstance(size, int) and (out - 1) * stride >= size + padding:
         out -= 1
     return out
@@ -51,7 +51,7 @@ def upsample_zeros_out(size, factor):
 
 def downsample_out(size, factor):
     """ceil(W/k): keep indices 0, k, 2k, ... (the course's downsampling)."""
-    return -(-size // factor)
+    return (size + factor - 1) // factor
 
 
 def resize_out(size, scale):
@@ -66,7 +66,7 @@ def pad_out(size, before, after):
 
 def adaptive_window(size, out, i):
     """The window [start, end) that output index i of an adaptive pool reads: floor(i W/o) to ceil((i+1) W/o)."""
-    return (i * size) // out, -(-((i + 1) * size) // out)
+    return (i * size) // out, ((i + 1) * size + out - 1) // out
 
 
 FORMULAS = {

@@ -56,3 +56,56 @@ def finite_difference_errors(layer, inputs, seed, h=1e-6, samples=24):
             exact.append(np.asarray(analytic).reshape(-1)[i])
         errors[name] = relative_error(numeric, exact)
     return errors
+
+
+def inputs_for(shapes, seed, dtype=np.float64):
+    rng = np.random.default_rng(seed + 1)
+    return [rng.standard_normal(s).astype(dtype) for s in shapes]
+
+
+def check_finite_differences(case, seed, tol=1e-6):
+    """Every gradient of the op's NumPy layer (dLdA of each input, dLd<param>) against float64 central
+    differences; an AssertionError names the quantity."""
+    op, attrs, shapes, _out, params, buffers = case
+    layer = make_layer(op, attrs, shapes, params, buffers, seed)
+    for quantity, err in finite_difference_errors(layer, inputs_for(shapes, seed), seed).items():
+        assert err < tol, f"{op} {quantity}: relative error {err:.2e} with attrs {attrs}, inputs {shapes}"
+
+
+def check_against_torch(case, seed, torch, tol=1e-8):
+    """The op's NumPy layer against the independent torch reference: output, every gradient, buffers."""
+    from tests.torch_ref import reference
+
+    op, attrs, shapes, out, params, buffers = case
+    layer = make_layer(op, attrs, shapes, params, buffers, seed)
+    training = op != "dropout"
+    layer.training = training
+    inputs = inputs_for(shapes, seed)
+    t_inputs = [torch.tensor(x, requires_grad=True) for x in inputs]
+    t_params = {k: torch.tensor(v, requires_grad=True) for k, v in layer.params.items()}
+    t_buffers = {k: torch.tensor(v) for k, v in layer.buffers.items()}
+    Z = layer.forward(*[x.copy() for x in inputs])
+    t_Z = reference(op, attrs, t_params, t_buffers, t_inputs, training)
+    assert Z.shape == tuple(t_Z.shape) == tuple(out), f"{op}: shape {Z.shape} vs torch {tuple(t_Z.shape)}"
+    np.testing.assert_allclose(Z, t_Z.detach().numpy(), rtol=tol, atol=tol, err_msg=f"{op} output, {attrs}")
+    G = np.random.default_rng(seed + 2).standard_normal(Z.shape)
+    grads = layer.backward(G.copy())
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    t_Z.backward(torch.tensor(G))
+    for i, (g, t) in enumerate(zip(grads, t_inputs)):
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=tol, atol=tol, err_msg=f"{op} dLdA[{i}], {attrs}")
+    for k, t in t_params.items():
+        np.testing.assert_allclose(layer.grads[k], t.grad.numpy(), rtol=tol, atol=tol, err_msg=f"{op} dLd{k}")
+    for k in ("running_mean", "running_var"):
+        if k in t_buffers:
+            np.testing.assert_allclose(layer.buffers[k], t_buffers[k].numpy(), rtol=tol, atol=1e-10, err_msg=k)
+
+
+def check_op(case, seed):
+    """One op case through every check available: finite differences always, torch where installed."""
+    check_finite_differences(case, seed)
+    try:
+        import torch
+    except ImportError:
+        return
+    check_against_torch(case, seed, torch)

@@ -101,10 +101,26 @@ def _flatten(draw):
 
 
 @st.composite
-def _add(draw):
+def _broadcast(draw, op):
+    """Two shapes that broadcast: equal, or with some dims 1 in one of them (or fewer dims)."""
     rank = draw(st.integers(1, 4))
     shape = tuple(draw(st.integers(1, 4)) for _ in range(rank))
-    return "add", ("other",), {}, [shape, shape]
+    other = tuple(1 if draw(st.booleans()) else d for d in shape)[draw(st.integers(0, rank - 1)):]
+    shapes = [shape, other] if draw(st.booleans()) else [other, shape]
+    return op, ("other",), {}, shapes
+
+
+@st.composite
+def _concat(draw):
+    rank = draw(st.integers(2, 4))
+    shape = [draw(st.integers(1, 4)) for _ in range(rank)]
+    dim = draw(st.integers(-rank, rank - 1))
+    shapes = []
+    for _ in range(draw(st.integers(2, 4))):
+        s = list(shape)
+        s[dim] = draw(st.integers(1, 3))
+        shapes.append(tuple(s))
+    return "concat", tuple(f"v{i}" for i in range(len(shapes) - 1)), {"dim": dim}, shapes
 
 
 CASES = {
@@ -124,7 +140,8 @@ CASES = {
     "downsample1d": _resample("downsample1d", 1), "downsample2d": _resample("downsample2d", 2),
     "global_pool": _global(),
     "batchnorm1d": _batchnorm("batchnorm1d", (2, 3)), "batchnorm2d": _batchnorm("batchnorm2d", (4,)),
-    "layernorm": _layernorm(), "flatten": _flatten(), "add": _add(),
+    "layernorm": _layernorm(), "flatten": _flatten(), "add": _broadcast("add"), "mul": _broadcast("mul"),
+    "concat": _concat(),
 }
 
 
@@ -134,6 +151,8 @@ def resolve(case):
     op = REGISTRY[op_name]
     try:
         attrs = bind_attrs(op, list(args), dict(kwargs))
+        for ref in op.ref_attrs:  # references become inputs: the layer does not see them
+            attrs.pop(ref)
         out = op.shape(shapes, attrs)
     except ArchcError:
         return None

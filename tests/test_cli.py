@@ -35,15 +35,18 @@ def test_summary_json_schema():
     code, out, _ = run("summary", str(SPECS / "mnist_cnn.arch"), "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"network", "input_shape", "output_shape", "total_params", "total_macs", "layers"}
+    assert set(data) == {"network", "inputs", "input_shape", "outputs", "output_shape", "total_params",
+                         "macs_per_sample", "macs_per_batch", "batch", "macs_counting", "parameters", "layers"}
     assert data["network"] == "mnist_cnn"
     assert data["input_shape"] == ["N", 1, 28, 28] and data["output_shape"] == ["N", 10]
+    assert data["outputs"] == {"linear_1": ["N", 10]}
     assert data["total_params"] == 29066
-    assert data["layers"][0] == {"name": "conv2d_1", "op": "conv2d", "output_shape": ["N", 16, 28, 28],
-                                 "params": 160, "macs": 16 * 28 * 28 * 9, "receptive_field": [3, 3],
-                                 "jump": [1, 1]}
+    assert data["layers"][0] == {"name": "conv2d_1", "op": "conv2d", "inputs": ["x"], "output_shape": ["N", 16, 28, 28],
+                                 "params": 160, "macs_per_sample": 16 * 28 * 28 * 9,
+                                 "macs_per_batch": f"{16 * 28 * 28 * 9}*N", "receptive_field": [3, 3], "jump": [1, 1]}
     assert sum(layer["params"] for layer in data["layers"]) == 29066
-    assert sum(layer["macs"] for layer in data["layers"]) == data["total_macs"]
+    assert sum(layer["macs_per_sample"] for layer in data["layers"]) == data["macs_per_sample"]
+    assert "bias" in data["macs_counting"]
 
 
 def test_summary_with_concrete_input_and_set():
@@ -60,7 +63,8 @@ def test_summary_symbolic_json_uses_strings():
     assert code == 0
     data = json.loads(out)
     assert data["layers"][8]["output_shape"] == ["N", 81, "floor(H/8)", "floor(W/8)"]
-    assert isinstance(data["total_macs"], str) and "floor(H/2)" in data["total_macs"]
+    assert isinstance(data["macs_per_sample"], str) and "floor(H/2)" in data["macs_per_sample"]
+    assert data["macs_per_batch"].count("N") >= 3  # per batch, every term is times the batch size
 
 
 def test_summary_table_shows_layers_and_totals():

@@ -7,7 +7,8 @@ import pytest
 
 import archc
 from archc.cli import main
-from archc.parser.fmt import to_dsl, to_yaml
+from archc.parser.fmt import to_dsl
+from archc.parser.fmt_yaml import to_yaml
 from tests.conftest import SPECS
 
 ALL = sorted(SPECS.glob("*.arch"))

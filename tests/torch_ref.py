@@ -1,5 +1,10 @@
-"""Independent PyTorch references for every op (torch.nn.functional, or a few lines of
-torch where torch has no such layer, e.g. zero-insertion upsampling)."""
+"""Independent PyTorch references for every op, one entry per op (torch.nn.functional, or a few
+lines of torch where torch has no such layer, e.g. zero-insertion upsampling).
+
+    REFERENCE[op](attrs, params, buffers, inputs, training) -> output tensor
+
+`tests/test_registry.py` asserts this table has exactly the registry's ops.
+"""
 
 import torch
 import torch.nn.functional as F
@@ -9,58 +14,72 @@ def _spatial(x):
     return tuple(range(2, x.dim()))
 
 
-def upsample_ref(x, k):
+def upsample_zeros(x, k):
     n = x.dim() - 2
     out = torch.zeros(*x.shape[:2], *(k * (s - 1) + 1 for s in x.shape[2:]), dtype=x.dtype)
-    index = (slice(None), slice(None), *([slice(None, None, k)] * n))
-    out[index] = x
+    out[(slice(None), slice(None), *([slice(None, None, k)] * n))] = x
     return out
 
 
+def _conv(fn):
+    return lambda a, p, b, xs, t: fn(xs[0], p["weight"], p.get("bias"), a["stride"], a["padding"], a["dilation"],
+                                     a["groups"])
+
+
+def _transpose(fn):
+    return lambda a, p, b, xs, t: fn(xs[0], p["weight"], p.get("bias"), a["stride"], a["padding"],
+                                     a["output_padding"], a["groups"], a["dilation"])
+
+
+def _max(fn):
+    return lambda a, p, b, xs, t: fn(xs[0], a["kernel_size"], a["stride"], a["padding"])
+
+
+def _mean(fn):
+    return lambda a, p, b, xs, t: fn(xs[0], a["kernel_size"], a["stride"], a["padding"], count_include_pad=True)
+
+
+def _down(a, p, b, xs, t):
+    x = xs[0]
+    return x[(slice(None), slice(None), *([slice(None, None, a["factor"])] * (x.dim() - 2)))]
+
+
+def _batchnorm(a, p, b, xs, t):
+    return F.batch_norm(xs[0], b["running_mean"], b["running_var"], p.get("weight"), p.get("bias"), t,
+                        a["momentum"], a["eps"])
+
+
+REFERENCE = {
+    "identity": lambda a, p, b, xs, t: xs[0],
+    "relu": lambda a, p, b, xs, t: torch.relu(xs[0]),
+    "tanh": lambda a, p, b, xs, t: torch.tanh(xs[0]),
+    "sigmoid": lambda a, p, b, xs, t: torch.sigmoid(xs[0]),
+    "leaky_relu": lambda a, p, b, xs, t: F.leaky_relu(xs[0], a["negative_slope"]),
+    "elu": lambda a, p, b, xs, t: F.elu(xs[0], a["alpha"]),
+    "gelu": lambda a, p, b, xs, t: F.gelu(xs[0], approximate=a["approximate"]),
+    "softmax": lambda a, p, b, xs, t: F.softmax(xs[0], dim=a["dim"]),
+    "log_softmax": lambda a, p, b, xs, t: F.log_softmax(xs[0], dim=a["dim"]),
+    "dropout": lambda a, p, b, xs, t: xs[0],  # compared in eval mode; training masks are tested on their own
+    "linear": lambda a, p, b, xs, t: F.linear(xs[0], p["weight"], p.get("bias")),
+    "conv1d": _conv(F.conv1d), "conv2d": _conv(F.conv2d),
+    "conv_transpose1d": _transpose(F.conv_transpose1d), "conv_transpose2d": _transpose(F.conv_transpose2d),
+    "maxpool1d": _max(F.max_pool1d), "maxpool2d": _max(F.max_pool2d),
+    "meanpool1d": _mean(F.avg_pool1d), "meanpool2d": _mean(F.avg_pool2d),
+    "upsample1d": lambda a, p, b, xs, t: upsample_zeros(xs[0], a["factor"]),
+    "upsample2d": lambda a, p, b, xs, t: upsample_zeros(xs[0], a["factor"]),
+    "downsample1d": _down, "downsample2d": _down,
+    "global_pool": lambda a, p, b, xs, t: xs[0].amax(dim=_spatial(xs[0])) if a["mode"] == "max"
+    else xs[0].mean(dim=_spatial(xs[0])),
+    "batchnorm1d": _batchnorm, "batchnorm2d": _batchnorm,
+    "layernorm": lambda a, p, b, xs, t: F.layer_norm(xs[0], xs[0].shape[-a["ndim"]:], p.get("weight"),
+                                                     p.get("bias"), a["eps"]),
+    "flatten": lambda a, p, b, xs, t: torch.flatten(xs[0], a["start_dim"]),
+    "add": lambda a, p, b, xs, t: xs[0] + xs[1],
+    "mul": lambda a, p, b, xs, t: xs[0] * xs[1],
+    "concat": lambda a, p, b, xs, t: torch.cat(list(xs), dim=a["dim"]),
+}
+
+
 def reference(op, attrs, params, buffers, inputs, training=True):
-    """The output of `op` computed by torch; `buffers` are updated in place (batchnorm)."""
-    x = inputs[0]
-    a = attrs
-    w, b = params.get("weight"), params.get("bias")
-    if op == "identity":
-        return x
-    if op in ("relu", "tanh", "sigmoid"):
-        return getattr(torch, op)(x)
-    if op == "leaky_relu":
-        return F.leaky_relu(x, a["negative_slope"])
-    if op == "elu":
-        return F.elu(x, a["alpha"])
-    if op == "gelu":
-        return F.gelu(x, approximate=a["approximate"])
-    if op in ("softmax", "log_softmax"):
-        return getattr(F, op)(x, dim=a["dim"])
-    if op == "dropout":
-        return x  # compared in eval mode (and with p = 0); training masks are tested on their own
-    if op == "linear":
-        return F.linear(x, w, b)
-    if op in ("conv1d", "conv2d"):
-        return getattr(F, op)(x, w, b, a["stride"], a["padding"], a["dilation"], a["groups"])
-    if op.startswith("conv_transpose"):
-        return getattr(F, op)(x, w, b, a["stride"], a["padding"], a["output_padding"], a["groups"], a["dilation"])
-    if op.startswith("maxpool"):
-        return getattr(F, f"max_pool{op[-2:]}")(x, a["kernel_size"], a["stride"], a["padding"])
-    if op.startswith("meanpool"):
-        return getattr(F, f"avg_pool{op[-2:]}")(x, a["kernel_size"], a["stride"], a["padding"],
-                                                 count_include_pad=True)
-    if op.startswith("upsample"):
-        return upsample_ref(x, a["factor"])
-    if op.startswith("downsample"):
-        k = a["factor"]
-        return x[(slice(None), slice(None), *([slice(None, None, k)] * (x.dim() - 2)))]
-    if op == "global_pool":
-        return x.amax(dim=_spatial(x)) if a["mode"] == "max" else x.mean(dim=_spatial(x))
-    if op.startswith("batchnorm"):
-        return F.batch_norm(x, buffers["running_mean"], buffers["running_var"], w, b, training,
-                             a["momentum"], a["eps"])
-    if op == "layernorm":
-        return F.layer_norm(x, x.shape[-a["ndim"]:], w, b, a["eps"])
-    if op == "flatten":
-        return torch.flatten(x, a["start_dim"])
-    if op == "add":
-        return x + inputs[1]
-    raise KeyError(op)
+    """The output of ``op`` computed by torch; ``buffers`` are updated in place (batchnorm)."""
+    return REFERENCE[op](attrs, params, buffers, inputs, training)

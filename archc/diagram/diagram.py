@@ -9,7 +9,7 @@ from typing import Any
 
 import graphviz
 
-from archc.diagram.styles import COLLAPSED_STYLE, FAMILY_NAMES, FAMILY_STYLE, LABELS
+from archc.diagram.styles import COLLAPSED_STYLE, FAMILY_NAMES, FAMILY_STYLE
 from archc.dims import shape_str
 from archc.ops.base import REGISTRY
 from archc.shape_infer import TypedGraph
@@ -69,7 +69,7 @@ def render_graph(typed: TypedGraph, rankdir: str = "TB", collapse: int | None = 
             if src == dst or (src, dst) in edges:
                 continue
             edges.add((src, dst))
-            skip = node.op == "add" and k == 1
+            skip = REGISTRY[node.op].arity != 1 and k >= 1
             attrs = {"label": " " + _shape(typed.shapes[src_value])}
             if skip:
                 attrs.update(style="dashed", color="#555555", label=" skip " + _shape(typed.shapes[src_value]),
@@ -114,14 +114,17 @@ def _collapsed_label(typed: TypedGraph, path: tuple) -> str:
 def _label(typed: TypedGraph, node: Any, scan_as: str) -> str:
     info = typed.layers[node.name]
     ins = [typed.shapes[i] for i in node.inputs]
-    if node.op == "add":
-        return "+"
-    op, detail = node.op, LABELS[node.op](node.attrs, ins)
+    opdef = REGISTRY[node.op]
+    if opdef.family == "merge":
+        text = opdef.label(node.attrs, ins) or node.op
+        return text if len(text) <= 2 else f"<{html.escape(node.op)}<BR/>{html.escape(_shape(info.shape))}>"
+    op, detail = node.op, opdef.label(node.attrs, ins)
     scan = _scan_scope(typed, node)
-    if scan is not None and scan_as == "mlp" and node.op == "conv1d":
+    linear = {n for kind, _, n in scan.attrs["mlp"] if kind == "linear"} if scan is not None else set()
+    if scan_as == "mlp" and node.name in linear:
         k = node.attrs["kernel_size"][0]
         op, detail = "linear", f"{ins[0][1] * k}→{node.attrs['out_channels']}"
-    lines = [f"<B>{html.escape(node.name)}</B>", html.escape(f"{op} {detail}".strip())]
+    lines = [f"<B>{html.escape(node.local)}</B>", html.escape(f"{op} {detail}".strip())]
     if info.n_params:
         lines.append(f'<FONT POINT-SIZE="8">{info.n_params:,} params</FONT>')
     return "<" + "<BR/>".join(lines) + ">"
@@ -137,7 +140,7 @@ def _scan_scope(typed: TypedGraph, node: Any) -> Any:
 
 def _cluster_label(typed: TypedGraph, path: tuple, scan_as: str) -> str:
     scope = typed.graph.scopes.get(path)
-    if scope is None:  # one iteration of a repeat
+    if scope is None or scope.kind == "iteration":  # one iteration of a repeat
         return f"{path[-2]}[{path[-1]}]" if len(path) > 1 else path[-1]
     if scope.kind == "repeat":
         return f"{scope.label} (repeat ×{scope.attrs['count']})"
@@ -182,17 +185,17 @@ def _legend(dot: graphviz.Digraph, families: set[str]) -> None:
             previous = "legend_" + fam
 
 
-def write(dot: graphviz.Digraph, path: str) -> str:
-    """Write .svg, .png, .pdf or .dot (the source; needs no Graphviz install)."""
+def write(dot: graphviz.Digraph, path: str, inputs: list | None = None) -> str:
+    """Write .svg, .png, .pdf or .dot (the source; needs no Graphviz install), atomically."""
     from pathlib import Path
 
     from archc.errors import EmitError
+    from archc.fileio import atomic_write
 
     out = Path(path)
     fmt = out.suffix.lstrip(".").lower()
-    if fmt == "dot" or fmt == "gv":
-        out.write_text(dot.source)
-        return str(out)
+    if fmt in ("dot", "gv"):
+        return str(atomic_write(out, dot.source.encode("utf-8"), inputs or []))
     if fmt not in ("svg", "png", "pdf"):
         raise EmitError(f"cannot render to '.{fmt}'", hint="use .svg, .png, .pdf or .dot")
     try:
@@ -201,5 +204,4 @@ def write(dot: graphviz.Digraph, path: str) -> str:
         raise EmitError("Graphviz's `dot` program is not installed",
                         hint="install it (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz), "
                              "or write the .dot source with -o net.dot") from None
-    out.write_bytes(data)
-    return str(out)
+    return str(atomic_write(out, data, inputs or []))

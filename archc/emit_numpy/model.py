@@ -1,4 +1,4 @@
-"""A compiled NumPy model: runs the graph forward, and backward in reverse order."""
+"""A compiled NumPy model: the graph interpreter run forward over the layers, and backward."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import numpy as np
 from archc.dims import shape_str
 from archc.emit_numpy.base import LAYERS, Layer
 from archc.errors import EmitError
-from archc.ops.base import REGISTRY
+from archc.ir.graph import param_key
+from archc.ir.interpret import Interpreter
+from archc.ops import REGISTRY
 from archc.shape_infer import TypedGraph, check_inputs
 
 
@@ -27,6 +29,8 @@ class NumpyModel:
         self.dtype = np.dtype(dtype)
         self.training = True
         self._checked: set[tuple] = set()
+        self._ran = False
+        self.interpreter = Interpreter(self.graph.nodes, self.graph.input_names, self.graph.outputs)
         rng = np.random.default_rng(seed)
         self.layers: dict[str, Layer] = {}
         for node in self.graph.nodes:
@@ -36,7 +40,7 @@ class NumpyModel:
                                                      self.dtype, rng)
 
     # -- running -----------------------------------------------------------------------
-    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray | tuple[np.ndarray, ...]:
         return self.forward(*inputs)
 
     def forward(self, *inputs: np.ndarray) -> np.ndarray | tuple[np.ndarray, ...]:
@@ -46,19 +50,17 @@ class NumpyModel:
             raise EmitError(f"{self.graph.name} takes {len(decls)} input(s), got {len(inputs)}")
         arrays = [np.asarray(x) for x in inputs]
         self._check_shapes(tuple(a.shape for a in arrays))
-        values = {decl.name: a.astype(self.dtype, copy=False) for decl, a in zip(decls, arrays)}
-        for node in self.graph.nodes:
-            args = [values[i] for i in node.inputs]
-            try:
-                values[node.name] = self.layers[node.name].forward(*args)
-            except (ValueError, IndexError) as e:
-                shapes = ", ".join(shape_str(a.shape) for a in args)
-                expected = ", ".join(shape_str(self.typed.shapes[i]) for i in node.inputs)
-                raise EmitError(f"layer '{node.name}' ({node.op}) failed on input {shapes}; "
-                                f"expected {expected}: {e}") from None
-        self._values_kept = True
-        outs = tuple(values[o] for o in self.graph.outputs)
+        outs = self.interpreter.run(lambda node, args: self.layers[node.name].forward(*args),
+                                    [a.astype(self.dtype, copy=False) for a in arrays], self._failed)
+        self._ran = True
         return outs[0] if len(outs) == 1 else outs
+
+    def _failed(self, node: Any, args: list, e: Exception) -> Exception:
+        if isinstance(e, EmitError):
+            return e
+        shapes = ", ".join(shape_str(a.shape) for a in args)
+        expected = ", ".join(shape_str(self.typed.shapes[i]) for i in node.inputs)
+        return EmitError(f"layer '{node.name}' ({node.op}) failed on input {shapes}; expected {expected}: {e}")
 
     def _check_shapes(self, shapes: tuple) -> None:
         """Shape-check the graph for these concrete input shapes (once per distinct shape)."""
@@ -68,20 +70,16 @@ class NumpyModel:
 
     def backward(self, *grads: np.ndarray) -> np.ndarray | tuple[np.ndarray, ...]:
         """Back-propagate dL/d(output); returns dL/d(input) and accumulates parameter gradients."""
-        if not getattr(self, "_values_kept", False):
+        if not self._ran:
             raise EmitError("backward() needs a forward() first")
-        pending: dict[str, np.ndarray] = {}
-        for name, g in zip(self.graph.outputs, grads):
-            pending[name] = np.asarray(g, dtype=self.dtype)
-        for node in reversed(self.graph.nodes):
-            g = pending.pop(node.name, None)
-            if g is None:
-                continue
-            out = self.layers[node.name].backward(g)
-            outs = out if isinstance(out, tuple) else (out,)
-            for src, d in zip(node.inputs, outs):
-                pending[src] = pending[src] + d if src in pending else d
-        result = tuple(pending.get(i.name) for i in self.graph.inputs)
+        if len(grads) != len(self.graph.outputs):
+            raise EmitError(f"{self.graph.name} has {len(self.graph.outputs)} output(s), got {len(grads)} gradient(s)")
+
+        def step(node: Any, dLdZ: np.ndarray) -> tuple:
+            out = self.layers[node.name].backward(dLdZ)
+            return out if isinstance(out, tuple) else (out,)
+
+        result = self.interpreter.backward(step, [np.asarray(g, dtype=self.dtype) for g in grads])
         return result[0] if len(result) == 1 else result
 
     # -- modes and parameters -----------------------------------------------------------
@@ -98,16 +96,19 @@ class NumpyModel:
         for layer in self.layers.values():
             layer.zero_grad()
 
+    def _named(self, store: str) -> dict[str, np.ndarray]:
+        return {param_key(n, k): v for n, layer in self.layers.items() for k, v in getattr(layer, store).items()}
+
     def parameters(self) -> dict[str, np.ndarray]:
         """Every parameter by its shared name (``<node>.weight``); the live arrays."""
-        return {f"{n}.{k}": v for n, layer in self.layers.items() for k, v in layer.params.items()}
+        return self._named("params")
 
     def gradients(self) -> dict[str, np.ndarray]:
         """The accumulated gradient of every parameter, by the same names."""
-        return {f"{n}.{k}": v for n, layer in self.layers.items() for k, v in layer.grads.items()}
+        return self._named("grads")
 
     def buffers(self) -> dict[str, np.ndarray]:
-        return {f"{n}.{k}": v for n, layer in self.layers.items() for k, v in layer.buffers.items()}
+        return self._named("buffers")
 
     def num_parameters(self) -> int:
         return sum(v.size for v in self.parameters().values())
@@ -117,36 +118,48 @@ class NumpyModel:
         out: dict[str, np.ndarray] = {}
         for n, layer in self.layers.items():
             for k, v in {**layer.params, **layer.buffers}.items():
-                out[f"{n}.{k}"] = v.copy()
+                out[param_key(n, k)] = v.copy()
         return out
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
-        """Load arrays (NumPy, or anything ``np.asarray`` takes, e.g. torch tensors) by name."""
-        own = {f"{n}.{k}": (layer, store, k) for n, layer in self.layers.items()
+        """Load arrays (NumPy, or anything ``np.asarray`` takes, e.g. torch tensors) by name.
+
+        Every key must be present with its shape (and, with ``strict``, no other key); the
+        arrays must be real numbers.
+        """
+        own = {param_key(n, k): (store, k) for n, layer in self.layers.items()
                for store in (layer.params, layer.buffers) for k in store}
         missing = sorted(set(own) - set(state))
         unexpected = sorted(set(state) - set(own))
-        if strict and (missing or unexpected):
+        if missing or (strict and unexpected):
             raise EmitError(f"state dict does not match {self.graph.name}: "
                             f"missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
-        for key, value in state.items():
-            if key not in own:
-                continue
-            layer, store, k = own[key]
+        arrays = {}
+        for key, (store, k) in own.items():
+            value = state[key]
             arr = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
             if arr.shape != store[k].shape:
                 raise EmitError(f"'{key}': expected shape {shape_str(store[k].shape)}, got {shape_str(arr.shape)}")
-            store[k] = arr.astype(store[k].dtype, copy=True)
+            if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+                    or arr.dtype == np.bool_):
+                raise EmitError(f"'{key}': expected real numbers, got an array of {arr.dtype}")
+            arrays[key] = arr
+        for key, (store, k) in own.items():
+            store[k] = arrays[key].astype(store[k].dtype, copy=True)
         for layer in self.layers.values():
             layer.zero_grad()
 
-    def save(self, path: str | Path) -> None:
-        """Write parameters and buffers to an ``.npz`` file (exactly; no conversion)."""
-        np.savez(path, **self.state_dict())
+    def save(self, path: str | Path) -> Path:
+        """Write parameters and buffers to exactly ``path`` as an ``.npz`` file (atomically)."""
+        from archc.fileio import atomic_write
+
+        state = self.state_dict()
+        return atomic_write(path, lambda f: np.savez(f, **state))
 
     def load(self, path: str | Path) -> None:
-        with np.load(path) as data:
-            self.load_state_dict({k: data[k] for k in data.files})
+        from archc.weights import read_npz
+
+        self.load_state_dict(read_npz(path))
 
     def __repr__(self) -> str:
         lines = [f"NumpyModel({self.graph.name}, {self.num_parameters():,} params, dtype={self.dtype})"]

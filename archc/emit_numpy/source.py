@@ -1,24 +1,30 @@
 """Write a checked graph as standalone NumPy source: the layer classes it uses (with their
 hand-written backward passes), and a model class whose forward and backward read top to
-bottom. The file imports only NumPy (and SciPy's erf for GELU)."""
+bottom. The file imports only NumPy (and SciPy's erf for GELU).
+
+The forward and backward are printed by running the graph interpreter over variable
+names, the same loop (and the same gradient accumulation) the NumPy model runs over arrays.
+"""
 
 from __future__ import annotations
 
-import inspect
-import re
-from types import ModuleType
+from typing import Any
 
-from archc import sizes
+from archc import codegen, sizes
 from archc.dims import dim_str
-from archc.emit_numpy import activation, base, conv, conv_math, linear, norm, pool, resample, structural
+from archc.emit_numpy import activation, base, conv, conv_math, linear, merge, norm, pool, resample, structural
 from archc.emit_numpy.base import LAYERS
-from archc.ir.graph import class_name as network_class_name
+from archc.ir.graph import param_key
+from archc.ir.interpret import Interpreter
 from archc.shape_infer import TypedGraph
 
-_MODULES: tuple[ModuleType, ...] = (sizes, base, conv_math, resample, activation, conv, linear, norm, pool, structural)
+MODULES = (sizes, base, conv_math, resample, activation, conv, linear, norm, pool, structural, merge)
+_METHODS = ("forward", "backward", "layers", "train", "eval", "zero_grad", "parameters", "gradients", "state_dict",
+            "load_state_dict", "KEYS", "dtype", "training")
 _MODEL_METHODS = '''
     def layers(self) -> dict:
-        return {name: getattr(self, name) for name in self.LAYERS}
+        """Every layer by its spec name."""
+        return {name: getattr(self, attr) for name, attr in self.KEYS}
 
     def train(self, mode: bool = True):
         for layer in self.layers().values():
@@ -32,120 +38,118 @@ _MODEL_METHODS = '''
         for layer in self.layers().values():
             layer.zero_grad()
 
+    @staticmethod
+    def _key(name: str, k: str) -> str:
+        return f"{name}.{k}" if k else name
+
     def parameters(self) -> dict:
-        return {f"{n}.{k}": v for n, layer in self.layers().items() for k, v in layer.params.items()}
+        return {self._key(n, k): v for n, layer in self.layers().items() for k, v in layer.params.items()}
 
     def gradients(self) -> dict:
-        return {f"{n}.{k}": v for n, layer in self.layers().items() for k, v in layer.grads.items()}
+        return {self._key(n, k): v for n, layer in self.layers().items() for k, v in layer.grads.items()}
 
     def state_dict(self) -> dict:
-        return {f"{n}.{k}": v.copy() for n, layer in self.layers().items()
+        return {self._key(n, k): v.copy() for n, layer in self.layers().items()
                 for k, v in {**layer.params, **layer.buffers}.items()}
 
-    def load_state_dict(self, state: dict) -> None:
-        for n, layer in self.layers().items():
-            for store in (layer.params, layer.buffers):
-                for k in store:
-                    store[k] = np.asarray(state[f"{n}.{k}"]).astype(store[k].dtype)
+    def load_state_dict(self, state: dict, strict: bool = True) -> None:
+        """Load arrays by name: every key must be there with its shape (and, if strict, no other)."""
+        own = {self._key(n, k): (store, k) for n, layer in self.layers().items()
+               for store in (layer.params, layer.buffers) for k in store}
+        missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
+        if missing or (strict and unexpected):
+            raise KeyError(f"state dict: missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
+        for key, (store, k) in own.items():
+            value = np.asarray(state[key])
+            if value.shape != store[k].shape:
+                raise ValueError(f"{key}: expected shape {store[k].shape}, got {value.shape}")
+            store[k] = value.astype(store[k].dtype)
         self.zero_grad()
 '''
-
-
-def _definitions() -> dict[str, object]:
-    """Every top-level function and class defined in the NumPy backend's modules, by name."""
-    out: dict[str, object] = {}
-    for mod in _MODULES:
-        for name, obj in vars(mod).items():
-            if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == mod.__name__ \
-                    and name not in ("register",):
-                out[name] = obj
-    return out
-
-
-def _closure(roots: list[str], defs: dict[str, object]) -> list[str]:
-    """The roots and every definition their source refers to, in dependency-first order."""
-    order: list[str] = []
-
-    def visit(name: str) -> None:
-        if name in order:
-            return
-        src = inspect.getsource(defs[name])
-        deps = [d for d in defs if d != name and re.search(rf"\b{d}\b", src)]
-        for d in deps:
-            visit(d)
-        order.append(name)
-
-    for r in roots:
-        visit(r)
-    return order
 
 
 def emit_numpy_source(typed: TypedGraph, class_name: str | None = None) -> str:
     """Standalone NumPy source for the model ``build_numpy(typed)`` builds."""
     g = typed.graph
-    defs = _definitions()
+    defs = codegen.definitions(MODULES)
     classes = sorted({LAYERS[n.op].__name__ for n in g.nodes})
-    names = _closure(["Layer", *classes], defs)
-    body = "\n\n\n".join(inspect.getsource(defs[n]).rstrip() for n in names)
+    body = "\n\n\n".join(codegen.sources(codegen.closure(["Layer", *classes], defs), defs))
     body = body.replace("  # noqa: N803", "")
     imports = ["from __future__ import annotations", ""]
     if "math." in body:
         imports.append("import math")
-    imports.append("from typing import Any")
-    imports += ["", "import numpy as np"]
+    imports += ["from typing import Any", "", "import numpy as np"]
     if "as_strided" in body:
         imports.append("from numpy.lib.stride_tricks import as_strided")
     if "erf(" in body:
         imports.append("from scipy.special import erf")
-    name = class_name or network_class_name(g.name) + "Numpy"
+    attrs = codegen.Namer(codegen.KEYWORDS | set(_METHODS))
+    local = codegen.Namer()
+    name = class_name or codegen.class_name(g.name, "Numpy")
+    keys = {n.name: attrs(n.name) for n in g.nodes}
     model = [f"class {name}:",
-             f'    """{g.name}: forward(x) and backward(dLdy); {typed.total_params:,} parameters."""', "",
-             f"    LAYERS = {tuple(n.name for n in g.nodes)!r}", "",
+             codegen.docstring(f"{g.name}: forward(x) and backward(dLdy); {typed.total_params:,} parameters.", "    "),
+             "", f"    KEYS = {codegen.literal(tuple(keys.items()))}  # (spec name, attribute)", "",
              "    def __init__(self, dtype: Any = np.float32, seed: int = 0) -> None:",
              "        rng = np.random.default_rng(seed)",
-             "        dtype = np.dtype(dtype)"]
+             "        self.dtype = np.dtype(dtype)"]
     for n in g.nodes:
         info = typed.layers[n.name]
         ins = [tuple(d if isinstance(d, int) else None for d in typed.shapes[i]) for i in n.inputs]
-        attrs = {k: v for k, v in n.attrs.items()}
-        model.append(f"        self.{n.name} = {LAYERS[n.op].__name__}({attrs!r}, {ins!r}, {info.params!r}, "
-                     f"{info.buffers!r}, dtype, rng)")
-    model += _forward(typed) + _backward(typed)
-    text = "\n".join([
-        f'"""{g.name}: a NumPy model with hand-written backward passes, generated by archc from {g.file}."""',
-        "", *imports, "", "", body, "", "", *model]) + "\n" + _MODEL_METHODS
-    return text
+        model.append(f"        self.{keys[n.name]} = {LAYERS[n.op].__name__}({codegen.literal(dict(n.attrs))}, "
+                     f"{codegen.literal(ins)}, {codegen.literal(info.params)}, {codegen.literal(info.buffers)}, "
+                     f"self.dtype, rng)")
+    model += _forward(typed, keys, local) + _backward(typed, keys, local)
+    header = codegen.docstring(f"{g.name}: a NumPy model with hand-written backward passes, generated by archc "
+                               f"from {g.file}.")
+    return "\n".join([header, "", *imports, "", "", body, "", "", *model]) + "\n" + _MODEL_METHODS
 
 
-def _forward(typed: TypedGraph) -> list[str]:
+def _forward(typed: TypedGraph, keys: dict[str, str], local: codegen.Namer) -> list[str]:
     g = typed.graph
-    args = ", ".join(i.name for i in g.inputs)
-    lines = ["", f"    def forward(self, {args}):"]
-    for i in g.inputs:
-        lines.append(f"        {i.name} = np.asarray({i.name}, dtype=self.{g.nodes[0].name}.dtype)")
-    for n in g.nodes:
-        shape = ", ".join(dim_str(d) for d in typed.shapes[n.name])
-        lines.append(f"        {n.name} = self.{n.name}.forward({', '.join(n.inputs)})  # ({shape})")
-    lines.append(f"        return {', '.join(g.outputs)}")
+    args = [local(i.name) for i in g.inputs]
+    lines = ["", f"    def forward(self, {', '.join(args)}):"]
+    lines += [f"        {a} = np.asarray({a}, dtype=self.dtype)" for a in args]
+
+    def step(node: Any, ins: list[str]) -> str:
+        var = local(node.name)
+        shape = codegen.comment(", ".join(dim_str(d) for d in typed.shapes[node.name]))
+        lines.append(f"        {var} = self.{keys[node.name]}.forward({', '.join(ins)})  # ({shape})")
+        return var
+
+    outs = Interpreter(g.nodes, g.input_names, g.outputs).run(step, args)
+    lines.append(f"        return {', '.join(outs)}")
     return lines
 
 
-def _backward(typed: TypedGraph) -> list[str]:
+def _backward(typed: TypedGraph, keys: dict[str, str], local: codegen.Namer) -> list[str]:
     g = typed.graph
-    grads = ", ".join(f"d_{o}" for o in g.outputs)
-    lines = ["", f"    def backward(self, {grads}):",
-             '        """Accumulates every parameter gradient; returns dL/d(input)."""']
-    have = set(g.outputs)
-    for n in reversed(g.nodes):
-        if n.name not in have:
-            continue
-        outs = [f"d_{i}" for i in n.inputs]
-        fresh = [f"_d{k}" if i in have else f"d_{i}" for k, i in enumerate(n.inputs)]
-        target = ", ".join(fresh)
-        lines.append(f"        {target} = self.{n.name}.backward(d_{n.name})")
-        for k, i in enumerate(n.inputs):
-            if i in have:
-                lines.append(f"        {outs[k]} = {outs[k]} + _d{k}")
-            have.add(i)
-    lines.append(f"        return {', '.join(f'd_{i.name}' for i in g.inputs)}")
+    grads = [local(("d", o), f"d_{o}") for o in g.outputs]
+    lines = ["", f"    def backward(self, {', '.join(grads)}):",
+             codegen.docstring("Accumulates every parameter gradient; returns dL/d(input).", "        ")]
+    count: dict[str, int] = {}
+
+    def fresh(value: str) -> str:
+        count[value] = count.get(value, 0) + 1
+        k = count[value]
+        return local(("d", value, k), f"d_{value}" if k == 1 else f"d_{value}_{k}")
+
+    def step(node: Any, dLdZ: str) -> tuple:
+        outs = [fresh(i) for i in node.inputs]
+        target = outs[0] if len(outs) == 1 else ", ".join(outs)
+        lines.append(f"        {target} = self.{keys[node.name]}.backward({dLdZ})")
+        return tuple(outs)
+
+    def accumulate(a: str, b: str) -> str:
+        lines.append(f"        {a} = {a} + {b}")
+        return a
+
+    for o, d in zip(g.outputs, grads):  # the output gradients are the arguments
+        count[o] = 1
+        local.names[("d", o, 1)] = d
+    result = Interpreter(g.nodes, g.input_names, g.outputs).backward(step, grads, accumulate)
+    lines.append(f"        return {', '.join(r or 'None' for r in result)}")
     return lines
+
+
+__all__ = ["emit_numpy_source", "param_key"]

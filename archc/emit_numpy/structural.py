@@ -1,4 +1,4 @@
-"""Flatten, dropout and add."""
+"""Flatten and dropout."""
 
 from __future__ import annotations
 
@@ -49,20 +49,3 @@ class Dropout(Layer):
 
 
 register("dropout", Dropout)
-
-
-class Add(Layer):
-    """Z = A + B (a residual connection).
-
-    A, B: (*)
-    Z: (*)
-    """
-
-    def forward(self, A, B):
-        return A + B
-
-    def backward(self, dLdZ):
-        return dLdZ, dLdZ
-
-
-register("add", Add)

@@ -1,10 +1,13 @@
 """Manual-backward modules: convolution and linear layers as torch.autograd.Functions with
 hand-written backward passes (a convolution is unfold, one matrix product, and fold for the
-gradient). Copied verbatim into emitted source in `--backward manual` mode: imports only torch."""
+gradient). Copied verbatim into emitted source in `--backward manual` mode, with the size formula
+it calls from archc.sizes: the emitted file imports only torch."""
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from archc.sizes import conv_out
 
 
 class ConvFunction(torch.autograd.Function):
@@ -15,8 +18,8 @@ class ConvFunction(torch.autograd.Function):
         n, _, h, w = x.shape
         o, cg, kh, kw = weight.shape
         cols = F.unfold(x, (kh, kw), dilation=dilation, padding=padding, stride=stride)  # (N, C*K, L)
-        out_h = (h + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-        out_w = (w + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+        out_h = conv_out(h, kh, stride[0], padding[0], dilation[0])
+        out_w = conv_out(w, kw, stride[1], padding[1], dilation[1])
         cols_g = cols.view(n, groups, cg * kh * kw, -1)  # (N, G, C/G*K, L)
         w_g = weight.reshape(groups, o // groups, cg * kh * kw)  # (G, O/G, C/G*K)
         y = torch.matmul(w_g, cols_g).reshape(n, o, out_h, out_w)

@@ -59,3 +59,28 @@ class GlobalPool(nn.Module):
 
     def extra_repr(self) -> str:
         return f"mode={self.mode!r}"
+
+
+def keep_spec_names(module: nn.Module, names: dict[str, str]) -> None:
+    """State-dict keys keep the spec's names where a child's attribute had to be renamed.
+
+    ``names`` maps attribute -> spec name (e.g. ``block1_0`` -> ``block1-0``); saving writes the
+    spec's names, in order, and loading accepts them.
+    """
+    def rename(key: str, prefix: str, table: dict[str, str]) -> str:
+        head, dot, rest = key[len(prefix):].partition(".")
+        return prefix + table[head] + dot + rest if key.startswith(prefix) and head in table else key
+
+    def on_save(mod: nn.Module, state: dict, prefix: str, meta: object) -> None:
+        items = [(rename(k, prefix, names), v) for k, v in state.items()]
+        state.clear()
+        state.update(items)
+
+    back = {spec: attr for attr, spec in names.items()}
+
+    def on_load(state: dict, prefix: str, *args: object) -> None:
+        for k in [k for k in state if rename(k, prefix, back) != k]:
+            state[rename(k, prefix, back)] = state.pop(k)
+
+    module._register_state_dict_hook(on_save)
+    module._register_load_state_dict_pre_hook(on_load)

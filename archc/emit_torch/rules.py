@@ -1,100 +1,184 @@
-"""One rule per op: the torch.nn module that implements it, as (class name, arguments).
+"""One rule per op: how PyTorch computes it, as data that both builds the live module and prints
+its source, so `archc.compile(..., target="torch")` and `archc emit` cannot disagree.
 
-The same rule builds the in-memory module and prints the emitted source.
+A rule returns one of:
+- ``Module(cls, kwargs)``: a child module, ``nn.Conv2d`` or a helper class of modules.py;
+- ``Infix(symbol)``: an operator on the inputs, ``a + b``;
+- ``Call(fn, kwargs, listed, index)``: a torch function, ``torch.cat([a, b], dim=1)``;
+- ``Parameter(shape, init, symbol)``: a parameter owned by the enclosing module, ``x * self.scale``.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-TorchRule = Callable[[dict[str, Any], list[tuple]], tuple[str, dict[str, Any]]]
+from archc.codegen import literal
+
+OPERATORS = {"+": operator.add, "*": operator.mul}
+
+
+@dataclass(frozen=True)
+class Module:
+    cls: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Infix:
+    symbol: str
+
+    def live(self) -> Callable:
+        return OPERATORS[self.symbol]
+
+    def text(self, args: list[str]) -> str:
+        return f" {self.symbol} ".join(args)
+
+
+def torch_attr(path: str) -> Any:
+    """``torch.cat`` -> the function, found attribute by attribute (nothing is evaluated)."""
+    import torch
+
+    obj: Any = torch
+    for part in path.split(".")[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class Call:
+    fn: str  # a dotted name under torch: "torch.cat"
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    listed: bool = False  # the inputs are passed as one list
+    index: int | None = None  # take this item of the result
+
+    def live(self) -> Callable:
+        fn, kwargs, index = torch_attr(self.fn), dict(self.kwargs), self.index
+        if self.listed:
+            return lambda *xs: fn(list(xs), **kwargs)
+        if index is not None:
+            return lambda *xs: fn(*xs, **kwargs)[index]
+        return lambda *xs: fn(*xs, **kwargs)
+
+    def text(self, args: list[str]) -> str:
+        inputs = f"[{', '.join(args)}]" if self.listed else ", ".join(args)
+        kw = "".join(f", {k}={literal(v)}" for k, v in self.kwargs.items())
+        return f"{self.fn}({inputs}{kw})" + (f"[{self.index}]" if self.index is not None else "")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    shape: tuple
+    init: float
+    symbol: str = "*"
+
+    def live(self) -> Callable:
+        return OPERATORS[self.symbol]
+
+    def text(self, args: list[str], attr: str) -> str:
+        from archc.emit_torch.tree import access
+
+        return f"{args[0]} {self.symbol} {access(attr)}"
+
+
+Impl = Module | Infix | Call | Parameter
+SPATIAL = ("kernel_size", "stride", "padding", "dilation", "output_padding")
+
+
+def constructor_kwargs(impl: Module) -> dict[str, Any]:
+    """The arguments a module is built with: per-dim tuples of one value as that int, as a person writes them
+    (torch takes both; the in-memory and the emitted module then print the same)."""
+    return {k: v[0] if k in SPATIAL and isinstance(v, tuple) and v and all(x == v[0] for x in v) else v
+            for k, v in impl.kwargs.items()}
+TorchRule = Callable[[dict[str, Any], list[tuple]], Impl]
 RULES: dict[str, TorchRule] = {}
 
 
 def rule(*ops: str) -> Callable[[TorchRule], TorchRule]:
+    """Declare the torch rule of ``ops`` (each op once)."""
     def add(fn: TorchRule) -> TorchRule:
         for op in ops:
+            if op in RULES:
+                raise ValueError(f"torch rule for {op!r} declared twice")
             RULES[op] = fn
         return fn
     return add
 
 
-def _plain(cls: str) -> TorchRule:
-    return lambda a, ins: (f"nn.{cls}", {})
+def _spatial(ins: list[tuple]) -> int:
+    return len(ins[0]) - 2
 
 
-RULES["identity"] = _plain("Identity")
-RULES["relu"] = _plain("ReLU")
-RULES["tanh"] = _plain("Tanh")
-RULES["sigmoid"] = _plain("Sigmoid")
-RULES["leaky_relu"] = lambda a, ins: ("nn.LeakyReLU", {"negative_slope": a["negative_slope"]})
-RULES["elu"] = lambda a, ins: ("nn.ELU", {"alpha": a["alpha"]})
-RULES["gelu"] = lambda a, ins: ("nn.GELU", {"approximate": a["approximate"]})
-RULES["softmax"] = lambda a, ins: ("nn.Softmax", {"dim": a["dim"]})
-RULES["log_softmax"] = lambda a, ins: ("nn.LogSoftmax", {"dim": a["dim"]})
-RULES["dropout"] = lambda a, ins: ("nn.Dropout", {"p": a["p"]})
-RULES["flatten"] = lambda a, ins: ("nn.Flatten", {"start_dim": a["start_dim"]})
-RULES["linear"] = lambda a, ins: ("nn.Linear", {"in_features": ins[0][-1], "out_features": a["out_features"],
-                                                "bias": a["bias"]})
+RULES["identity"] = lambda a, ins: Module("nn.Identity")
+RULES["relu"] = lambda a, ins: Module("nn.ReLU")
+RULES["tanh"] = lambda a, ins: Module("nn.Tanh")
+RULES["sigmoid"] = lambda a, ins: Module("nn.Sigmoid")
+RULES["leaky_relu"] = lambda a, ins: Module("nn.LeakyReLU", {"negative_slope": a["negative_slope"]})
+RULES["elu"] = lambda a, ins: Module("nn.ELU", {"alpha": a["alpha"]})
+RULES["gelu"] = lambda a, ins: Module("nn.GELU", {"approximate": a["approximate"]})
+RULES["softmax"] = lambda a, ins: Module("nn.Softmax", {"dim": a["dim"]})
+RULES["log_softmax"] = lambda a, ins: Module("nn.LogSoftmax", {"dim": a["dim"]})
+RULES["dropout"] = lambda a, ins: Module("nn.Dropout", {"p": a["p"]})
+RULES["flatten"] = lambda a, ins: Module("nn.Flatten", {"start_dim": a["start_dim"]})
+RULES["linear"] = lambda a, ins: Module("nn.Linear", {"in_features": ins[0][-1], "out_features": a["out_features"],
+                                                      "bias": a["bias"]})
+RULES["add"] = lambda a, ins: Infix("+")
+RULES["mul"] = lambda a, ins: Infix("*")
+RULES["concat"] = lambda a, ins: Call("torch.cat", {"dim": a["dim"]}, listed=True)
 
 
 @rule("conv1d", "conv2d")
 def _conv(a, ins):
-    n = len(ins[0]) - 2
-    return f"nn.Conv{n}d", {"in_channels": ins[0][1], "out_channels": a["out_channels"],
-                            "kernel_size": a["kernel_size"], "stride": a["stride"], "padding": a["padding"],
-                            "dilation": a["dilation"], "groups": a["groups"], "bias": a["bias"]}
+    return Module(f"nn.Conv{_spatial(ins)}d", {
+        "in_channels": ins[0][1], "out_channels": a["out_channels"], "kernel_size": a["kernel_size"],
+        "stride": a["stride"], "padding": a["padding"], "dilation": a["dilation"], "groups": a["groups"],
+        "bias": a["bias"]})
 
 
 @rule("conv_transpose1d", "conv_transpose2d")
 def _conv_transpose(a, ins):
-    n = len(ins[0]) - 2
-    return f"nn.ConvTranspose{n}d", {
+    return Module(f"nn.ConvTranspose{_spatial(ins)}d", {
         "in_channels": ins[0][1], "out_channels": a["out_channels"], "kernel_size": a["kernel_size"],
         "stride": a["stride"], "padding": a["padding"], "output_padding": a["output_padding"],
-        "groups": a["groups"], "bias": a["bias"], "dilation": a["dilation"]}
+        "groups": a["groups"], "bias": a["bias"], "dilation": a["dilation"]})
 
 
 @rule("maxpool1d", "maxpool2d")
 def _maxpool(a, ins):
-    return f"nn.MaxPool{len(ins[0]) - 2}d", {"kernel_size": a["kernel_size"], "stride": a["stride"],
-                                             "padding": a["padding"]}
+    return Module(f"nn.MaxPool{_spatial(ins)}d", {"kernel_size": a["kernel_size"], "stride": a["stride"],
+                                                  "padding": a["padding"]})
 
 
 @rule("meanpool1d", "meanpool2d")
 def _meanpool(a, ins):
-    return f"nn.AvgPool{len(ins[0]) - 2}d", {"kernel_size": a["kernel_size"], "stride": a["stride"],
-                                             "padding": a["padding"], "count_include_pad": True}
+    return Module(f"nn.AvgPool{_spatial(ins)}d", {"kernel_size": a["kernel_size"], "stride": a["stride"],
+                                                  "padding": a["padding"], "count_include_pad": True})
 
 
 @rule("batchnorm1d", "batchnorm2d")
 def _batchnorm(a, ins):
-    return f"nn.BatchNorm{1 if len(ins[0]) < 4 else 2}d", {
-        "num_features": ins[0][1], "eps": a["eps"], "momentum": a["momentum"], "affine": a["affine"]}
+    return Module(f"nn.BatchNorm{1 if len(ins[0]) < 4 else 2}d", {
+        "num_features": ins[0][1], "eps": a["eps"], "momentum": a["momentum"], "affine": a["affine"]})
 
 
 @rule("layernorm")
 def _layernorm(a, ins):
-    return "nn.LayerNorm", {"normalized_shape": tuple(ins[0][-a["ndim"]:]), "eps": a["eps"],
-                            "elementwise_affine": a["elementwise_affine"]}
+    return Module("nn.LayerNorm", {"normalized_shape": tuple(ins[0][-a["ndim"]:]), "eps": a["eps"],
+                                   "elementwise_affine": a["elementwise_affine"]})
 
 
 @rule("upsample1d", "upsample2d")
 def _upsample(a, ins):
-    return "Upsample", {"factor": a["factor"], "dims": len(ins[0]) - 2}
+    return Module("Upsample", {"factor": a["factor"], "dims": _spatial(ins)})
 
 
 @rule("downsample1d", "downsample2d")
 def _downsample(a, ins):
-    return "Downsample", {"factor": a["factor"], "dims": len(ins[0]) - 2}
+    return Module("Downsample", {"factor": a["factor"], "dims": _spatial(ins)})
 
 
 @rule("global_pool")
 def _global_pool(a, ins):
-    return "GlobalPool", {"mode": a["mode"]}
-
-
-@rule("add")
-def _add(a, ins):
-    return "", {}  # no module: the forward adds its two inputs
+    return Module("GlobalPool", {"mode": a["mode"]})

@@ -1,12 +1,16 @@
 """The IR: one frozen graph that every stage after the parser reads.
 
-    Graph  := name InputDecl* Node* outputs Check*
-    Node   := name op inputs attrs span scope expect?
+    Graph  := name InputDecl* Node* outputs Check* Scope*
+    Node   := name op inputs attrs span scope
     Check  := ShapeCheck(value, dims) | CountCheck(what, cmp, value)
+    Scope  := path kind label attrs            (kind: block, seq, repeat, residual, concat, scan)
 
 Nodes are topologically sorted; ``inputs`` name input declarations or earlier
-nodes. ``scope`` is the path of blocks/repeats/residuals/scans a node was
-expanded from (for diagrams and generated code); ``Graph.scopes`` describes each.
+nodes, in the order the op reads them. A node's name is its dotted path
+(``layer1.0.conv1``): ``scope`` is that path without the last part, the nesting of
+named groups (blocks, seqs, repeats, named residuals, scans) it was expanded from.
+Every backend names parameters ``<node>.weight``, so the nesting is the nesting of
+the PyTorch modules and the state-dict keys are the same in every backend.
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ class Node:
     span: Span | None = None
     scope: tuple[str, ...] = ()
 
+    @property
+    def local(self) -> str:
+        """The last part of the name: the node's name inside its scope."""
+        return self.name.rpartition(".")[2]
+
 
 @dataclass(frozen=True)
 class ShapeCheck:
@@ -52,7 +61,7 @@ class CountCheck:
 
 @dataclass(frozen=True)
 class Scope:
-    """A group of nodes that came from one construct: block, repeat, residual or scan."""
+    """A named group of nodes from one construct: a block, seq, repeat, named residual or concat, or scan."""
 
     path: tuple[str, ...]
     kind: str
@@ -78,6 +87,10 @@ class Graph:
                 return n
         raise KeyError(name)
 
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.inputs)
+
     def consumers(self) -> dict[str, list[str]]:
         """For each value, the nodes that read it."""
         out: dict[str, list[str]] = {i.name: [] for i in self.inputs}
@@ -91,9 +104,10 @@ class Graph:
         return format_graph(self)
 
 
-def class_name(network: str) -> str:
-    """A network's name as a Python class name: mnist_cnn -> MnistCnn."""
-    return "".join(part[:1].upper() + part[1:] for part in network.split("_")) or "Net"
+def param_key(node: str, param: str) -> str:
+    """The state-dict key of a node's parameter or buffer: ``<node>.<param>``; a parameter named ""
+    (a learned scale owned by its block, as ConvNeXt's layer_scale) is keyed by the node's name."""
+    return f"{node}.{param}" if param else node
 
 
 def _attr_text(v: Any) -> str:
@@ -108,11 +122,13 @@ def format_graph(g: Graph) -> str:
     """A readable listing of the IR, one node per line (a debugging tool)."""
     head = ", ".join(f"{i.name}: {shape_str(i.shape)}" for i in g.inputs)
     lines = [f"graph {g.name}({head}) {{"]
+    for path, sc in g.scopes.items():
+        args = ", ".join(f"{k}={_attr_text(v)}" for k, v in sc.attrs.items() if k != "mlp")
+        lines.append(f"  # {'.'.join(path)}: {sc.kind} {sc.label}" + (f"({args})" if args else ""))
     for n in g.nodes:
         attrs = ", ".join(f"{k}={_attr_text(v)}" for k, v in n.attrs.items() if v is not None)
         args = ", ".join(n.inputs) + ("; " + attrs if attrs else "")
-        scope = f"  # in {'/'.join(n.scope)}" if n.scope else ""
-        lines.append(f"  {n.name} = {n.op}({args}){scope}")
+        lines.append(f"  {n.name} = {n.op}({args})")
     for c in g.checks:
         if isinstance(c, ShapeCheck):
             lines.append(f"  check {c.value}: [{', '.join(dim_str(d) for d in c.dims)}]")

@@ -1,4 +1,4 @@
-"""linear: y = x W^T + b over the last dimension."""
+"""linear: Z = A W^T + b over the last dimension."""
 
 from archc.dims import product, shape_str
 from archc.errors import ShapeError
@@ -25,8 +25,10 @@ def linear_params(ins, a):
 
 register(OpDef(
     name="linear", family="linear", positional=("out_features",),
-    attrs=(Attr("out_features", "int", minimum=1), Attr("bias", "bool", True)),
+    attrs=(Attr("out_features", "int", minimum=1, doc="number of outputs"),
+           Attr("bias", "bool", True, doc="add a learned bias")),
     shape=linear_shape, params=linear_params,
-    macs=lambda ins, out, a: product(out[:-1]) * ins[0][-1] * a["out_features"],
-    doc="[N, *, in_features] -> [N, *, out_features]",
+    macs=lambda ins, out, a: (out[0], product(out[1:-1]), ins[0][-1], a["out_features"]),
+    label=lambda a, ins: f"{ins[0][-1]}→{a['out_features']}",
+    doc="fully connected layer", inputs_doc="[N, *, in_features] -> [N, *, out_features]",
 ))

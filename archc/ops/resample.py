@@ -1,28 +1,40 @@
-"""Zero-insertion upsampling and keep-every-k-th downsampling (course semantics).
+"""Zero-insertion upsampling and keep-every-k-th downsampling (the course's semantics).
 
-  upsample by k:   W -> k(W-1) + 1   (k-1 zeros between neighbours)
-  downsample by k: W -> ceil(W/k)    (keep indices 0, k, 2k, ...)
+Output sizes (archc.sizes): upsample_zeros_out k(W-1) + 1, downsample_out ceil(W/k).
 """
 
-from archc.dims import ceildiv
-from archc.ops.base import Attr, OpDef, expect_rank, register
+from archc.ops.base import Attr, OpDef, apply_size, dim_label, expect_rank, register
 from archc.ops.conv import LAYOUT
+from archc.sizes import downsample_out, upsample_zeros_out
 
 
-def _rule(name, n, size):
+def resample_shape(name, n, fn):
     def shape(ins, a):
         (x,) = ins
         expect_rank(name, x, n + 2, LAYOUT[n])
-        return (*x[:2], *(size(w, a["factor"]) for w in x[2:]))
+        return (*x[:2], *(apply_size(fn, dim_label(n, i), size=w, factor=a["factor"]) for i, w in enumerate(x[2:])))
     return shape
 
 
-for _n in (1, 2):
-    register(OpDef(name=f"upsample{_n}d", family="resample", positional=("factor",),
-                   attrs=(Attr("factor", "int", minimum=1),),
-                   shape=_rule(f"upsample{_n}d", _n, lambda w, k: k * (w - 1) + 1),
-                   doc=f"{LAYOUT[_n]} -> [N, C, *(k(W-1)+1)]"))
-    register(OpDef(name=f"downsample{_n}d", family="resample", positional=("factor",),
-                   attrs=(Attr("factor", "int", minimum=1),),
-                   shape=_rule(f"downsample{_n}d", _n, ceildiv),
-                   doc=f"{LAYOUT[_n]} -> [N, C, *ceil(W/k)]"))
+def downsample_window(a, n):
+    return ((1, a["factor"], 1),) * n
+
+
+FACTOR = (Attr("factor", "int", minimum=1, doc="the resampling factor k"),)
+
+register(OpDef(name="upsample1d", family="resample", spatial=1, positional=("factor",), attrs=FACTOR,
+               shape=resample_shape("upsample1d", 1, upsample_zeros_out),
+               label=lambda a, ins: f"↑{a['factor']} (zeros)",
+               doc="insert factor-1 zeros between neighbours", inputs_doc="[N, C, W] -> [N, C, k(W-1)+1]"))
+register(OpDef(name="upsample2d", family="resample", spatial=2, positional=("factor",), attrs=FACTOR,
+               shape=resample_shape("upsample2d", 2, upsample_zeros_out),
+               label=lambda a, ins: f"↑{a['factor']} (zeros)",
+               doc="insert factor-1 zeros between neighbours", inputs_doc="[N, C, H, W] -> [N, C, k(H-1)+1, k(W-1)+1]"))
+register(OpDef(name="downsample1d", family="resample", spatial=1, positional=("factor",), attrs=FACTOR,
+               shape=resample_shape("downsample1d", 1, downsample_out), window=downsample_window,
+               label=lambda a, ins: f"↓{a['factor']}",
+               doc="keep indices 0, k, 2k, ...", inputs_doc="[N, C, W] -> [N, C, ceil(W/k)]"))
+register(OpDef(name="downsample2d", family="resample", spatial=2, positional=("factor",), attrs=FACTOR,
+               shape=resample_shape("downsample2d", 2, downsample_out), window=downsample_window,
+               label=lambda a, ins: f"↓{a['factor']}",
+               doc="keep indices 0, k, 2k, ...", inputs_doc="[N, C, H, W] -> [N, C, ceil(H/k), ceil(W/k)]"))

@@ -1,9 +1,8 @@
-"""Ops that move or merge data: flatten, dropout, add (residual)."""
+"""Ops that reshape or regularise: flatten, dropout."""
 
 from archc.dims import product, shape_str
 from archc.errors import ShapeError
-from archc.ops.activation import same_shape
-from archc.ops.base import Attr, OpDef, register
+from archc.ops.base import Attr, OpDef, register, same_shape
 
 
 def flatten_shape(ins, a):
@@ -15,22 +14,13 @@ def flatten_shape(ins, a):
 
 
 register(OpDef(name="flatten", family="shape", positional=("start_dim",),
-               attrs=(Attr("start_dim", "int", 1, minimum=0),),
-               shape=flatten_shape, doc="[N, C, *] -> [N, C*prod(*)] (channel-major)"))
+               attrs=(Attr("start_dim", "int", 1, minimum=0, doc="the first dim to merge"),),
+               shape=flatten_shape, label=lambda a, ins: f"from dim {a['start_dim']}" if a["start_dim"] != 1 else "",
+               doc="merge the dims from start_dim on, channel-major (as torch.flatten)",
+               inputs_doc="[N, C, *] -> [N, C*prod(*)]"))
 
-register(OpDef(name="dropout", family="shape", positional=("p",),
-               attrs=(Attr("p", "float", 0.5, minimum=0),), shape=same_shape,
-               doc="[*] -> [*]; identity in eval mode"))
-
-
-def add_shape(ins, a):
-    x, y = ins
-    if tuple(x) != tuple(y):
-        raise ShapeError(f"add: shapes differ: {shape_str(x)} + {shape_str(y)}",
-                         hint="a residual branch must keep the shape; give it a shortcut branch")
-    return x
-
-
-register(OpDef(name="add", family="merge", positional=("other",),
-               attrs=(Attr("other", "ref"),), shape=add_shape,
-               doc="[*] + [*] -> [*] (the current value plus `other`)"))
+register(OpDef(name="dropout", family="regularize", positional=("p",), elementwise=True,
+               attrs=(Attr("p", "float", 0.5, minimum=0, maximum=1, doc="probability of zeroing an element"),),
+               shape=same_shape, label=lambda a, ins: f"p={a['p']:g}",
+               doc="zero each element with probability p and scale by 1/(1-p) in training; identity in eval",
+               inputs_doc="[*] -> [*]"))

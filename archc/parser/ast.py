@@ -1,11 +1,14 @@
 """The spec AST, shared by the DSL and YAML front ends.
 
     Module   := (Network | BlockDef)*
-    Network  := name Param* Stmt*              BlockDef := name Param* Stmt*
+    Network  := name Param* Stmt*              BlockDef := name Param* Stmt* indexed
     Stmt     := Input | Chain | Expect | Output | BlockDef
     Chain    := Item+ [": " shape]             (each chain continues from the last one)
-    Item     := Call | Residual | Repeat | Scan
+    Item     := Call | Residual | Repeat | Scan | Seq | Branches
     Expr     := Num | Name | Str | Tuple | BinOp | Func   (values, dims, counts)
+
+A layer's ``name`` (its ``as`` label) is a string: an identifier, digits, or a quoted label
+that may hold ``{expr}`` parts, filled in when the network is built.
 
 Every node carries the span it came from. Nothing here is evaluated.
 """
@@ -44,7 +47,7 @@ class Tuple:
 
 @dataclass(frozen=True)
 class BinOp:
-    op: str  # + - * / //
+    op: str  # + - * / // %
     left: object
     right: object
     span: Span | None = None
@@ -52,8 +55,8 @@ class BinOp:
 
 @dataclass(frozen=True)
 class Func:
-    fn: str  # floor | ceil
-    arg: object
+    fn: str  # floor, ceil, min, max, round, make_divisible, channels, size
+    args: tuple
     span: Span | None = None
 
 
@@ -93,6 +96,26 @@ class Repeat:
     body: tuple
     name: str | None = None
     span: Span | None = None
+    index: str | None = None  # the name bound to 0, 1, ... in each iteration
+
+
+@dataclass(frozen=True)
+class Seq:
+    """``seq as NAME { ... }``: a group whose unnamed layers are numbered 0, 1, 2 (like nn.Sequential)."""
+
+    body: tuple
+    name: str | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Branches:
+    """``concat(dim=1) { branch { ... } branch { ... } }``: parallel branches from one value, joined."""
+
+    args: tuple[Arg, ...]
+    branches: tuple  # tuple of statement tuples
+    name: str | None = None
+    span: Span | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +126,7 @@ class Scan:
     span: Span | None = None
 
 
-Item = Call | Residual | Repeat | Scan
+Item = Call | Residual | Repeat | Scan | Seq | Branches
 
 
 # -- statements ------------------------------------------------------------------------
@@ -132,7 +155,7 @@ class Expect:
 
 @dataclass(frozen=True)
 class Output:
-    name: str
+    names: tuple[str, ...]
     span: Span | None = None
 
 
@@ -149,6 +172,7 @@ class BlockDef:
     params: tuple[Param, ...]
     body: tuple
     span: Span | None = None
+    indexed: bool = False  # `seq NAME(...) { }`: unnamed layers numbered 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -172,11 +196,11 @@ class Module:
 
     def network(self, name: str | None = None) -> Network:
         """The network called ``name``, or the only (else the last) one in the file."""
-        from archc.errors import SpecError
-        from archc.ops.base import did_you_mean
+        from archc.errors import Span, SpecError, did_you_mean
 
         if not self.networks:
-            raise SpecError(f"{self.file} defines no network", hint="add `network NAME { ... }`")
+            raise SpecError(f"{self.file} defines no network", Span(self.file, 1, 1),
+                            hint="add `network NAME { ... }`", source=self.source)
         if name is None:
             return self.networks[-1]
         for n in self.networks:

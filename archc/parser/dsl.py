@@ -16,8 +16,8 @@ GRAMMAR = Path(__file__).with_name("grammar.lark")
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(GRAMMAR.read_text(), parser="lalr", propagate_positions=True, start=["start", "expr"], lexer="basic",
-                maybe_placeholders=True)
+    return Lark(GRAMMAR.read_text(), parser="lalr", propagate_positions=True, start=["start", "expr"],
+                lexer="contextual", maybe_placeholders=True)
 
 
 def parse_dsl(text: str, file: str = "<string>") -> ast.Module:
@@ -90,6 +90,8 @@ def _syntax_error(e: UnexpectedInput, text: str, file: str, parser: Lark) -> Spe
             what = "unexpected end of file"
             lines = text.splitlines() or [""]
             line, col = len(lines), len(lines[-1]) + 1
+        elif tok == ">" and tok.start_pos and text[tok.start_pos - 1] == "-":  # an arrow where it cannot go
+            what, col = "unexpected '->'", col - 1
         else:
             desc = _describe_terminal(tok.type, parser)
             what = f"unexpected {desc}" if desc.startswith("'") else f"unexpected {desc} '{tok}'"
@@ -138,6 +140,10 @@ class _ToAst(Transformer):
         name, params, body = c[0], c[1], c[2:]
         return ast.BlockDef(str(name), tuple(params or ()), tuple(body), self._s(meta))
 
+    def seq_def(self, meta, c):
+        name, params, body = c[0], c[1], c[2:]
+        return ast.BlockDef(str(name), tuple(params or ()), tuple(body), self._s(meta), indexed=True)
+
     def param_list(self, meta, c):
         return [p for p in c if p is not None]
 
@@ -149,7 +155,7 @@ class _ToAst(Transformer):
         return ast.Input(str(c[0]), c[1].dims, self._s(meta))
 
     def output_stmt(self, meta, c):
-        return ast.Output(str(c[0]), self._s(meta))
+        return ast.Output(tuple(str(x) for x in c), self._s(meta))
 
     def expect_stmt(self, meta, c):
         return ast.Expect(str(c[0]), str(c[1]), c[2], self._s(meta))
@@ -166,8 +172,25 @@ class _ToAst(Transformer):
     # -- items
     def call(self, meta, c):
         name, args, alias = c
-        return ast.Call(str(name), tuple(args or ()), str(alias) if alias else None, self._s(meta),
-                        has_parens=args is not None)
+        return ast.Call(str(name), tuple(args or ()), alias, self._s(meta), has_parens=args is not None)
+
+    def label(self, meta, c):
+        tok = c[0]
+        return str(tok)[1:-1] if tok.type == "STRING" else str(tok)
+
+    def concat(self, meta, c):
+        args, alias, *branches = c
+        branches = [b for b in branches if b is not None]
+        if not branches:
+            return ast.Call("concat", tuple(args or ()), alias, self._s(meta), has_parens=args is not None)
+        return ast.Branches(tuple(args or ()), tuple(b.body for b in branches), alias, self._s(meta))
+
+    def branch(self, meta, c):
+        return _Shortcut(tuple(c))
+
+    def seq(self, meta, c):
+        alias, *body = c
+        return ast.Seq(tuple(body), alias, self._s(meta))
 
     def args(self, meta, c):
         return [a for a in c if a is not None]
@@ -180,19 +203,18 @@ class _ToAst(Transformer):
     def residual(self, meta, c):
         alias, *body = c
         shortcut = body.pop() if body and (body[-1] is None or isinstance(body[-1], _Shortcut)) else None
-        return ast.Residual(tuple(body), shortcut.body if shortcut else None,
-                            str(alias) if alias else None, self._s(meta))
+        return ast.Residual(tuple(body), shortcut.body if shortcut else None, alias, self._s(meta))
 
     def shortcut(self, meta, c):
         return _Shortcut(tuple(c))
 
     def repeat(self, meta, c):
-        count, alias, *body = c
-        return ast.Repeat(count, tuple(body), str(alias) if alias else None, self._s(meta))
+        count, index, alias, *body = c
+        return ast.Repeat(count, tuple(body), alias, self._s(meta), str(index) if index else None)
 
     def scan(self, meta, c):
         args, alias, *body = c
-        return ast.Scan(tuple(args or ()), tuple(body), str(alias) if alias else None, self._s(meta))
+        return ast.Scan(tuple(args or ()), tuple(body), alias, self._s(meta))
 
     # -- expressions
     def int(self, meta, c):
@@ -214,7 +236,7 @@ class _ToAst(Transformer):
         return ast.Str(str(c[0])[1:-1], self._s(c[0]))
 
     def func(self, meta, c):
-        return ast.Func(str(c[0]), c[1], self._s(meta))
+        return ast.Func(str(c[0]), tuple(c[1:]), self._s(meta))
 
     def tuple(self, meta, c):
         return ast.Tuple(tuple(x for x in c if x is not None), self._s(meta))
@@ -227,7 +249,7 @@ class _ToAst(Transformer):
             return ast.BinOp(op, c[0], c[1], self._s(meta))
         return rule
 
-    add, sub, mul, div, floordiv = _bin("+"), _bin("-"), _bin("*"), _bin("/"), _bin("//")
+    add, sub, mul, div, floordiv, mod = _bin("+"), _bin("-"), _bin("*"), _bin("/"), _bin("//"), _bin("%")
 
 
 class _Shape:

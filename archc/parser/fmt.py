@@ -1,4 +1,4 @@
-"""Print a parsed spec back as DSL or YAML, keeping its `#` comments.
+"""Print a parsed spec back as DSL (YAML: fmt_yaml.py), keeping its `#` comments.
 
 Comments are kept by line: one on the line(s) of a statement stays after that
 statement; one above a statement stays above it.
@@ -10,7 +10,7 @@ import json
 
 from archc.parser import ast
 
-_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2}
+_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
 
 
 def expr_text(e: ast.Expr, prec: int = 0) -> str:
@@ -27,7 +27,7 @@ def expr_text(e: ast.Expr, prec: int = 0) -> str:
         inner = ", ".join(expr_text(x) for x in e.items)
         return f"({inner},)" if len(e.items) == 1 else f"({inner})"
     if isinstance(e, ast.Func):
-        return f"{e.fn}({expr_text(e.arg)})"
+        return f"{e.fn}({', '.join(expr_text(a) for a in e.args)})"
     if isinstance(e, ast.BinOp):
         if e.op == "-" and isinstance(e.left, ast.Num) and e.left.value == 0 and e.left.span == e.span:
             return "-" + expr_text(e.right, 3)
@@ -39,6 +39,17 @@ def expr_text(e: ast.Expr, prec: int = 0) -> str:
 
 def _shape(dims: tuple) -> str:
     return "[" + ", ".join(expr_text(d) for d in dims) + "]"
+
+
+def label_text(name: str) -> str:
+    """An ``as`` label as the DSL writes it: a bare name or digits, else a quoted string."""
+    if name.isidentifier() or name.isdigit():
+        return name
+    return json.dumps(name)
+
+
+def _alias(name: str | None) -> str:
+    return f" as {label_text(name)}" if name is not None else ""
 
 
 def _args(args: tuple[ast.Arg, ...]) -> str:
@@ -92,7 +103,7 @@ def to_dsl(module: ast.Module) -> str:
 
 def _dsl_def(d: ast.Network | ast.BlockDef, c: _Comments, depth: int) -> list[str]:
     pad = "  " * depth
-    kw = "network" if isinstance(d, ast.Network) else "block"
+    kw = "network" if isinstance(d, ast.Network) else ("seq" if d.indexed else "block")
     params = ""
     if d.params:
         params = "(" + ", ".join(p.name if p.default is None else f"{p.name}={expr_text(p.default)}"
@@ -130,7 +141,7 @@ def _dsl_body(stmts: tuple, c: _Comments, depth: int) -> list[str]:
         elif isinstance(s, ast.Input):
             out.append(f"{pad}input {s.name}: {_shape(s.shape)}" + c.on(s.span))
         elif isinstance(s, ast.Output):
-            out.append(f"{pad}output {s.name}" + c.on(s.span))
+            out.append(f"{pad}output {', '.join(s.names)}" + c.on(s.span))
         elif isinstance(s, ast.Expect):
             out.append(f"{pad}expect {s.what} {s.cmp} {expr_text(s.value)}" + c.on(s.span))
         else:
@@ -146,7 +157,7 @@ def _dsl_chain(s: ast.Chain, c: _Comments, depth: int) -> list[str]:
             lines[-1] += " -> "
         if isinstance(it, ast.Call):
             text = it.op + (f"({_args(it.args)})" if it.args or it.has_parens else "")
-            lines[-1] += text + (f" as {it.name}" if it.name else "")
+            lines[-1] += text + _alias(it.name)
         else:
             nested = _dsl_compound(it, c, depth)
             lines[-1] += nested[0]
@@ -160,11 +171,23 @@ def _dsl_chain(s: ast.Chain, c: _Comments, depth: int) -> list[str]:
 
 def _dsl_compound(it: ast.Item, c: _Comments, depth: int) -> list[str]:
     pad = "  " * depth
-    alias = f" as {it.name}" if it.name else ""
+    alias = _alias(it.name)
+    if isinstance(it, ast.Branches):
+        args = f"({_args(it.args)})" if it.args else ""
+        lines = [f"concat{args}{alias} {{"]
+        for branch in it.branches:
+            lines.append(f"{pad}  branch {{")
+            lines.extend(_dsl_body(branch, c, depth + 2))
+            lines.append(f"{pad}  }}")
+        lines.append(f"{pad}}}")
+        return lines
     if isinstance(it, ast.Residual):
         head = f"residual{alias} {{"
     elif isinstance(it, ast.Repeat):
-        head = f"repeat {expr_text(it.count)}{alias} {{"
+        index = f" index {it.index}" if it.index else ""
+        head = f"repeat {expr_text(it.count)}{index}{alias} {{"
+    elif isinstance(it, ast.Seq):
+        head = f"seq{alias} {{"
     else:
         head = f"scan({_args(it.args)}){alias} {{"
     lines = [head]
@@ -174,112 +197,3 @@ def _dsl_compound(it: ast.Item, c: _Comments, depth: int) -> list[str]:
         lines.extend(_dsl_body(it.shortcut, c, depth + 1))
     lines.append(f"{pad}}}")
     return lines
-
-
-# -- YAML ----------------------------------------------------------------------------------
-def _yv(e: ast.Expr) -> str:
-    """An expression as a YAML flow value."""
-    if isinstance(e, ast.Num):
-        return expr_text(e)
-    if isinstance(e, ast.Name):
-        return e.id if e.id not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n") else json.dumps(e.id)
-    if isinstance(e, ast.Tuple):
-        return "[" + ", ".join(_yv(x) for x in e.items) + "]"
-    return json.dumps(expr_text(e))
-
-
-def _yargs(it: ast.Call | ast.Scan) -> str:
-    pos = [a for a in it.args if a.name is None]
-    kw = [a for a in it.args if a.name is not None]
-    kw_text = "{" + ", ".join(f"{a.name}: {_yv(a.value)}" for a in kw) + "}"
-    if not pos:
-        return kw_text if kw else ("[]" if getattr(it, "has_parens", False) else "")
-    items = [_yv(a.value) for a in pos] + ([kw_text] if kw else [])
-    if len(items) == 1 and not isinstance(pos[0].value, ast.Tuple):
-        return items[0]
-    return "[" + ", ".join(items) + "]"
-
-
-def to_yaml(module: ast.Module) -> str:
-    """The module as YAML (one document per network; shared blocks copied into each)."""
-    docs = []
-    start = 0
-    for net in module.networks:
-        end = (net.span.end_line or net.span.line) if net.span else 10**9
-        c = _Comments([(ln, t) for ln, t in module.comments if start < ln <= end])
-        start = end
-        out = c.before(_line(net.span))
-        out.append(f"network: {net.name}")
-        if net.params:
-            out.append("params: {" + ", ".join(f"{p.name}: {_yv(p.default) if p.default else 'null'}"
-                                               for p in net.params) + "}")
-        blocks = [*module.blocks, *[s for s in net.body if isinstance(s, ast.BlockDef)]]
-        if blocks:
-            out.append("blocks:")
-            for b in blocks:
-                out.extend("  " + t for t in c.before(_line(b.span)))
-                out.append(f"  {b.name}:")
-                if b.params:
-                    out.append("    params: {" + ", ".join(
-                        f"{p.name}: {_yv(p.default) if p.default else 'null'}" for p in b.params) + "}")
-                out.append("    layers:")
-                out.extend(_yaml_layers(b.body, c, 3))
-        inputs = [s for s in net.body if isinstance(s, ast.Input)]
-        if inputs:
-            out.append("input:")
-            for s in inputs:
-                out.extend("  " + t for t in c.before(_line(s.span)))
-                out.append(f"  {s.name}: [{', '.join(_yv(d) for d in s.shape)}]" + c.on(s.span))
-        out.append("layers:")
-        out.extend(_yaml_layers(tuple(s for s in net.body if isinstance(s, ast.Chain)), c, 1))
-        for s in net.body:
-            if isinstance(s, ast.Output):
-                out.append(f"output: {s.name}")
-        expects = [s for s in net.body if isinstance(s, ast.Expect)]
-        if expects:
-            out.append("expect:")
-            for s in expects:
-                out.extend("  " + t for t in c.before(_line(s.span)))
-                value = _yv(s.value) if s.cmp == "==" else json.dumps(f"{s.cmp} {expr_text(s.value)}")
-                out.append(f"  {s.what}: {value}" + c.on(s.span))
-        out.extend(c.rest())
-        docs.append("\n".join(out))
-    return "\n---\n".join(docs) + "\n"
-
-
-def _yaml_layers(stmts: tuple, c: _Comments, depth: int) -> list[str]:
-    pad = "  " * depth
-    out: list[str] = []
-    for s in stmts:
-        if not isinstance(s, ast.Chain):
-            continue
-        out.extend(pad + t for t in c.before(_line(s.span)))
-        trailing = c.on(s.span) if s.span and s.span.line == (s.span.end_line or s.span.line) else ""
-        for i, it in enumerate(s.items):
-            last = i == len(s.items) - 1
-            extra = []
-            if it.name:
-                extra.append(f"as: {it.name}")
-            if last and s.expect is not None:
-                extra.append(f"expect: [{', '.join(_yv(d) for d in s.expect)}]")
-            if isinstance(it, ast.Call):
-                args = _yargs(it)
-                head = it.op if not args and not extra else f"{it.op}: {args or 'null'}"
-                out.append(f"{pad}- {head}")
-                out.extend(f"{pad}  {e}" for e in extra)
-            elif isinstance(it, ast.Residual):
-                out.append(f"{pad}- residual:")
-                out.extend(_yaml_layers(it.body, c, depth + 2))
-                if it.shortcut is not None:
-                    out.append(f"{pad}  shortcut:")
-                    out.extend(_yaml_layers(it.shortcut, c, depth + 2))
-                out.extend(f"{pad}  {e}" for e in extra)
-            else:
-                head = f"repeat: {_yv(it.count)}" if isinstance(it, ast.Repeat) else f"scan: {_yargs(it)}"
-                out.append(f"{pad}- {head}")
-                out.extend(f"{pad}  {e}" for e in extra)
-                out.append(f"{pad}  layers:")
-                out.extend(_yaml_layers(it.body, c, depth + 2))
-        if trailing:
-            out[-1] += trailing
-    return out

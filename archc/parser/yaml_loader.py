@@ -11,10 +11,12 @@
       - maxpool2d: 2
         expect: [N, 16, 14, 14]
       - residual: [batchnorm2d, relu]    # with optional `shortcut: [...]`
-      - repeat: 3                        # with `layers: [...]`
+      - repeat: 3                        # with `layers: [...]` (and `index: i`)
+      - seq: null                        # with `layers: [...]`: numbered 0, 1, 2 (nn.Sequential)
+      - concat: {dim: 1}                 # with `branches: [[...], [...]]`; or concat: [skip]
       - scan: {window: 8, stride: 4}     # with `layers: [...]`
-    output: x                            # optional
-    expect: {params: 29066}              # or "<= 30000"
+    output: x                            # optional; or a list [a, b]
+    expect: {params: 29066}              # or "<= 30000"; or a list of such mappings
 
 Arguments: a scalar (one positional), a list (positionals, optionally ending
 with a mapping of keywords), or a mapping (keywords). A layer entry may carry
@@ -33,8 +35,7 @@ from archc.errors import Span, SpecSyntaxError
 from archc.parser import ast
 from archc.parser.dsl import _parser, _ToAst, scan_comments
 
-_LAYER_KEYS = {"as", "expect", "shortcut", "layers"}
-_STRUCTURAL = {"residual", "repeat", "scan"}
+_LAYER_KEYS = {"as", "expect", "shortcut", "layers", "branches", "index"}
 
 
 def parse_yaml(text: str, file: str = "<string>") -> ast.Module:
@@ -123,10 +124,18 @@ class _Loader:
                                   self.span(self.key_node(inode, iname))))
         body.extend(self.layers(doc.get("layers") or [], self.child(node, "layers")))
         if "output" in doc:
-            body.append(ast.Output(str(doc["output"]), self.span(self.child(node, "output"))))
+            names = doc["output"] if isinstance(doc["output"], list) else [doc["output"]]
+            onode = self.child(node, "output")
+            for i, n in enumerate(names):
+                if not isinstance(n, str) or not n.isidentifier():
+                    raise self.error(f"an output must name a value, got {n!r}", self.child(onode, i))
+            body.append(ast.Output(tuple(names), self.span(onode)))
         enode = self.child(node, "expect")
-        for what, value in self.mapping(doc.get("expect") or {}, enode, "`expect`").items():
-            body.append(self.expect(str(what), value, self.child(enode, what)))
+        expects = doc.get("expect") or {}
+        for i, entry in enumerate(expects if isinstance(expects, list) else [expects]):
+            entry_node = self.child(enode, i) if isinstance(expects, list) else enode
+            for what, value in self.mapping(entry, entry_node, "`expect`").items():
+                body.append(self.expect(str(what), value, self.child(entry_node, what)))
         return ast.Network(name, self.params(doc.get("params"), self.child(node, "params")),
                            tuple(body), self.span(node))
 
@@ -143,9 +152,19 @@ class _Loader:
         if isinstance(data, list):
             data = {"layers": data}
         data = self.mapping(data, node, f"block '{name}'")
+        for key in data:
+            if key not in ("params", "layers", "seq", "blocks"):
+                raise self.error(f"unknown key '{key}' in block '{name}'", self.key_node(node, key),
+                                 hint="allowed: params, layers, seq, blocks")
+        indexed = data.get("seq", False)
+        if not isinstance(indexed, bool):
+            raise self.error("`seq` must be true or false", self.child(node, "seq"))
+        bnode = self.child(node, "blocks")
+        nested = [self.block(str(k), v, self.child(bnode, k))
+                  for k, v in self.mapping(data.get("blocks") or {}, bnode, "`blocks`").items()]
         return ast.BlockDef(name, self.params(data.get("params"), self.child(node, "params")),
-                            tuple(self.layers(data.get("layers") or [], self.child(node, "layers"))),
-                            self.span(node))
+                            (*nested, *self.layers(data.get("layers") or [], self.child(node, "layers"))),
+                            self.span(node), indexed=indexed)
 
     def expect(self, what: str, value: Any, node: Any) -> ast.Expect:
         cmp, expr = "==", value
@@ -173,8 +192,11 @@ class _Loader:
         op = str(ops[0])
         args_node = self.child(node, op)
         alias = item.get("as")
-        if alias is not None and not (isinstance(alias, str) and alias.isidentifier()):
-            raise self.error(f"`as` must be an identifier, got {alias!r}", self.child(node, "as"))
+        if alias is not None:
+            if isinstance(alias, int) and not isinstance(alias, bool) and alias >= 0:
+                alias = str(alias)
+            if not isinstance(alias, str) or not alias:
+                raise self.error(f"`as` must be a name, got {alias!r}", self.child(node, "as"))
         expect = self.shape(item["expect"], self.child(node, "expect")) if "expect" in item else None
         body_node = self.child(node, "layers")
         if op == "residual":
@@ -184,15 +206,27 @@ class _Loader:
                 shortcut = tuple(self.layers(item["shortcut"] or [], self.child(node, "shortcut")))
             it: ast.Item = ast.Residual(tuple(body), shortcut, alias, span)
         elif op == "repeat":
+            index = item.get("index")
+            if index is not None and not (isinstance(index, str) and index.isidentifier()):
+                raise self.error(f"`index` must be a name, got {index!r}", self.child(node, "index"))
             it = ast.Repeat(self.value(item[op], args_node),
-                            tuple(self.layers(item.get("layers") or [], body_node)), alias, span)
+                            tuple(self.layers(item.get("layers") or [], body_node)), alias, span, index)
+        elif op == "seq":
+            it = ast.Seq(tuple(self.layers(item.get("layers") or [], body_node)), alias, span)
+        elif op == "concat" and "branches" in item:
+            bnode = self.child(node, "branches")
+            branches = self.sequence(item["branches"], bnode, "`branches`")
+            it = ast.Branches(self.args(item[op], args_node),
+                              tuple(tuple(self.layers(b or [], self.child(bnode, i))) for i, b in enumerate(branches)),
+                              alias, span)
         elif op == "scan":
             it = ast.Scan(self.args(item[op], args_node),
                           tuple(self.layers(item.get("layers") or [], body_node)), alias, span)
         else:
-            for key in ("layers", "shortcut"):
+            for key, owner in (("layers", "residual, repeat, seq or scan"), ("shortcut", "residual"),
+                               ("branches", "concat"), ("index", "repeat")):
                 if key in item:
-                    raise self.error(f"`{key}` only goes with residual, repeat or scan", self.key_node(node, key))
+                    raise self.error(f"`{key}` only goes with {owner}", self.key_node(node, key))
             it = ast.Call(op, self.args(item[op], args_node), alias, span, has_parens=item[op] is not None)
         return ast.Chain((it,), expect, span, self.span(self.child(node, "expect")) if expect else None)
 
@@ -246,7 +280,7 @@ def _respan(e: Any, span: Span | None) -> Any:
     if isinstance(e, ast.BinOp):
         return ast.BinOp(e.op, _respan(e.left, span), _respan(e.right, span), span)
     if isinstance(e, ast.Func):
-        return ast.Func(e.fn, _respan(e.arg, span), span)
+        return ast.Func(e.fn, tuple(_respan(a, span) for a in e.args), span)
     if isinstance(e, ast.Tuple):
         return ast.Tuple(tuple(_respan(x, span) for x in e.items), span)
     return type(e)(*[getattr(e, f) for f in e.__dataclass_fields__ if f != "span"], span)

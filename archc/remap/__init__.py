@@ -1,6 +1,6 @@
 """Weight conversion between equivalent architectures."""
 
-from archc.remap.lower import conv_matrix, network_matrix
+from archc.remap.matrix import conv_matrix, network_matrix
 from archc.remap.scan import cnn_to_mlp, mlp_to_cnn, shared_slices
 from archc.remap.stack import ConvStack, conv_stack
 

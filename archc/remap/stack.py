@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archc.errors import EmitError
-from archc.ir.lower import ELEMENTWISE
+from archc.ops import REGISTRY
 from archc.shape_infer import TypedGraph
 
 
@@ -62,7 +62,7 @@ def conv_stack(typed: TypedGraph) -> ConvStack:
                                 node.span, source=typed.graph.source)
             layers.append(ConvLayer(node.name, typed.shapes[node.inputs[0]][1], a["out_channels"],
                                     a["kernel_size"][0], a["stride"][0], a["bias"]))
-        elif node.op not in ELEMENTWISE and node.op != "flatten":
+        elif not REGISTRY[node.op].elementwise and node.op != "flatten":
             raise EmitError(f"'{node.name}' ({node.op}) is not part of a Conv1d stack", node.span,
                             hint="a scanning MLP is conv1d layers with elementwise activations between them",
                             source=typed.graph.source)

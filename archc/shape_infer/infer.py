@@ -1,124 +1,70 @@
-"""Shape inference: one loop over the graph applying each op's shape rule.
+"""Shape inference: the graph interpreter run over shapes, with each op's shape rule.
 
-Produces, per layer, the output shape (symbolic dims allowed), parameter and
-buffer shapes, the parameter count, multiply-accumulates, and for convolution
-and pooling stacks the receptive field and jump (total stride) in input steps.
-Checks every expectation of the spec. Errors name the node they happened in.
+Produces, per layer, the output shape (symbolic dims allowed), parameter and buffer
+shapes, the parameter count, multiply-accumulates, the size formulas applied, and for
+sliding-window stacks the receptive field and jump (total stride) in input steps. Collects
+the conditions symbolic sizes must meet, and checks every expectation of the spec. Errors
+name the node they happened in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from archc import dims
-from archc.dims import Dim, shape_str
-from archc.errors import ArchcError, ShapeError
+from archc.dims import shape_str
+from archc.errors import ArchcError, EmitError, ShapeError
 from archc.ir.graph import CountCheck, Graph, ShapeCheck
-from archc.ops.base import REGISTRY
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    name: str
-    op: str
-    inputs: tuple[str, ...]
-    shape: tuple
-    params: dict[str, tuple]
-    buffers: dict[str, tuple]
-    n_params: int
-    macs: Dim
-    receptive_field: tuple | None = None  # per spatial dim, in input steps
-    jump: tuple | None = None
-
-
-@dataclass
-class TypedGraph:
-    """A graph with every value's shape and every layer's counts."""
-
-    graph: Graph
-    shapes: dict[str, tuple]
-    layers: dict[str, LayerInfo]
-    bindings: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def input_shapes(self) -> dict[str, tuple]:
-        return {i.name: self.shapes[i.name] for i in self.graph.inputs}
-
-    @property
-    def output_shapes(self) -> list[tuple]:
-        return [self.shapes[o] for o in self.graph.outputs]
-
-    @property
-    def total_params(self) -> int:
-        return sum(layer.n_params for layer in self.layers.values())
-
-    @property
-    def batch_symbol(self) -> str | None:
-        first = self.graph.inputs[0].shape[0] if self.graph.inputs and self.graph.inputs[0].shape else None
-        if isinstance(first, dims.Expr) and len(first.symbols()) == 1 and str(first) in first.symbols():
-            return str(first)
-        return None
-
-    def macs(self, name: str | None = None) -> Dim:
-        """Multiply-accumulates of one layer or of all, per sample when the batch is symbolic."""
-        total: Dim = 0
-        for layer in ([self.layers[name]] if name else self.layers.values()):
-            total = total + layer.macs
-        b = self.batch_symbol
-        return dims.evaluate(total, {b: 1}) if b else total
-
-    @property
-    def total_macs(self) -> Dim:
-        return self.macs()
+from archc.ir.interpret import Interpreter
+from archc.ops import KEEP, REGISTRY, Trace, tracing
+from archc.shape_infer.typed import LayerInfo, TypedGraph
 
 
 def infer(graph: Graph, input_shapes: dict[str, tuple] | None = None) -> TypedGraph:
     """Infer every shape of ``graph``; ``input_shapes`` gives concrete input sizes (binding symbols)."""
     bindings = _bind_inputs(graph, input_shapes or {})
-    shapes: dict[str, tuple] = {}
-    for i in graph.inputs:
-        shapes[i.name] = tuple(dims.evaluate(d, bindings) for d in i.shape) if bindings else i.shape
-    rf: dict[str, tuple | None] = {i.name: (1,) * max(len(i.shape) - 2, 0) for i in graph.inputs}
-    jump: dict[str, tuple | None] = dict(rf)
+    starts = [tuple(dims.evaluate(d, bindings) for d in i.shape) if bindings else i.shape for i in graph.inputs]
+    shapes: dict[str, tuple] = dict(zip(graph.input_names, starts))
+    field = {i.name: ((1,) * max(len(s) - 2, 0),) * 2 for i, s in zip(graph.inputs, starts)}
     layers: dict[str, LayerInfo] = {}
-    for node in graph.nodes:
+    constraints: list[tuple] = []
+
+    def rule(node: Any, ins: list) -> tuple:
         op = REGISTRY[node.op]
-        ins = [shapes[i] for i in node.inputs]
-        try:
+        with tracing(Trace()) as trace:
             out = tuple(op.shape(ins, node.attrs))
             params = {k: tuple(v) for k, v in op.params(ins, node.attrs).items()}
             buffers = {k: tuple(v) for k, v in op.buffers(ins, node.attrs).items()}
-            macs = op.macs(ins, out, node.attrs)
-        except ArchcError as e:
-            e.add_note(f"while inferring node '{node.name}' ({node.op})")
-            raise e.with_span(node.span, graph.source) from None
+            factors = op.macs(ins, out, node.attrs)
+        constraints.extend((node.name, *c) for c in trace.constraints)
+        rf, jump = _receptive(op, node.attrs, field.get(node.inputs[0]), len(out) - 2)
+        field[node.name] = (rf, jump) if rf is not None else None
+        layers[node.name] = LayerInfo(node.name, node.op, node.inputs, out, params, buffers,
+                                      sum(dims.product(s) for s in params.values()),
+                                      dims.product(factors) if factors else 0, tuple(factors) if factors else None,
+                                      rf, jump, tuple(trace.formulas))
         shapes[node.name] = out
-        n_params = sum(_size(s) for s in params.values())
-        r, j = _receptive(node, op.family, rf.get(node.inputs[0]), jump.get(node.inputs[0]), len(out) - 2)
-        rf[node.name], jump[node.name] = r, j
-        layers[node.name] = LayerInfo(node.name, node.op, node.inputs, out, params, buffers, n_params, macs, r, j)
-    typed = TypedGraph(graph, shapes, layers, bindings)
+        return out
+
+    def located(node: Any, ins: list, e: Exception) -> Exception:
+        if not isinstance(e, ArchcError):
+            return e
+        e.add_note(f"while inferring node '{node.name}' ({node.op})")
+        return e.with_span(node.span, graph.source)
+
+    Interpreter(graph.nodes, graph.input_names, graph.outputs).run(rule, starts, located)
+    typed = TypedGraph(graph, shapes, layers, bindings, constraints)
     _check(typed, bindings)
     return typed
 
 
-def check_inputs(graph: Graph, shapes: tuple[tuple, ...]) -> None:
+def check_inputs(graph: Graph, shapes: tuple[tuple, ...]) -> TypedGraph:
     """Shape-check ``graph`` for concrete input shapes (one per input), as an EmitError for backends."""
-    from archc.errors import EmitError
-
     try:
-        infer(graph, {d.name: tuple(s) for d, s in zip(graph.inputs, shapes)})
+        return infer(graph, {d.name: tuple(s) for d, s in zip(graph.inputs, shapes)})
     except ArchcError as e:
         notes = "".join(f"; {n}" for n in e.notes)
         raise EmitError(f"{graph.name}: {e.message}{notes}") from None
-
-
-def _size(shape: tuple) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def _bind_inputs(graph: Graph, given: dict[str, tuple]) -> dict[str, int]:
@@ -171,18 +117,15 @@ def _check(typed: TypedGraph, bindings: dict[str, int]) -> None:
                                  c.span, hint=f"difference: {got - c.value:+,}", source=g.source)
 
 
-def _receptive(node: Any, family: str, rf: tuple | None, jump: tuple | None, spatial: int):
-    """Receptive field and jump after this node, per spatial dim (None when not a plain stack)."""
-    if rf is None or jump is None:
+def _receptive(op: Any, attrs: dict, field: tuple | None, spatial: int) -> tuple:
+    """Receptive field and jump after this node, per spatial dim ((None, None) when not a plain stack)."""
+    if field is None or op.arity != 1:
         return None, None
-    a = node.attrs
-    if family in ("activation", "norm") or node.op == "dropout":
+    rf, jump = field
+    if op.elementwise or op.window == KEEP:
         return rf, jump
-    if node.op.startswith(("conv1d", "conv2d", "maxpool", "meanpool")) and len(rf) == spatial:
-        d = a.get("dilation") or (1,) * spatial
-        k, s = a["kernel_size"], a["stride"]
-        return (tuple(r + d[i] * (k[i] - 1) * jump[i] for i, r in enumerate(rf)),
-                tuple(jump[i] * s[i] for i in range(spatial)))
-    if node.op.startswith("downsample") and len(rf) == spatial:
-        return rf, tuple(j * a["factor"] for j in jump)
+    if callable(op.window) and len(rf) == spatial:
+        win = op.window(attrs, spatial)
+        return (tuple(r + d * (k - 1) * j for r, j, (k, s, d) in zip(rf, jump, win)),
+                tuple(j * s for j, (_, s, _) in zip(jump, win)))
     return None, None

@@ -1,0 +1,104 @@
+"""Reading weight files without running anything: .npz and .npy, never a pickle unless asked.
+
+Every array is checked to hold real numbers (floating point, or integers, which are
+converted and reported); a damaged, empty or foreign file is a diagnostic naming the path.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archc.errors import ArchcError
+from archc.fileio import FileError, read_bytes
+
+MAX_WEIGHTS_BYTES = 8 * 2**30
+
+
+class WeightsError(ArchcError):
+    """A weight file is unreadable or does not fit the network."""
+
+
+def _real(key: str, arr: np.ndarray, path: str | Path, notes: list[str] | None) -> np.ndarray:
+    if np.issubdtype(arr.dtype, np.floating):
+        return arr
+    if np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_:
+        if notes is not None:
+            notes.append(f"{key}: integer array ({arr.dtype}) converted to float")
+        return arr.astype(np.float64)
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise WeightsError(f"{path}: '{key}' holds complex numbers ({arr.dtype}); weights must be real")
+    raise WeightsError(f"{path}: '{key}' holds {arr.dtype} values, not numbers")
+
+
+def read_npz(path: str | Path, notes: list[str] | None = None, allow_integers: bool = True) -> dict[str, np.ndarray]:
+    """The arrays of an .npz file by name (object arrays refused: they would need pickle)."""
+    data = read_bytes(path, "weights file", MAX_WEIGHTS_BYTES)
+    if not data:
+        raise FileError(f"{path}: the file is empty, not an .npz archive")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            if not isinstance(npz, np.lib.npyio.NpzFile):
+                raise WeightsError(f"{path}: a single .npy array, not an .npz archive of named arrays")
+            arrays = {k: npz[k] for k in npz.files}
+    except ValueError as e:
+        if "allow_pickle" in str(e) or "Object arrays" in str(e):
+            raise WeightsError(f"{path} holds Python objects (a pickle)",
+                               hint="archc reads only numeric arrays; re-save them with np.savez") from None
+        raise WeightsError(f"{path}: not a readable .npz archive: {e}") from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        raise WeightsError(f"{path}: not a readable .npz archive ({e.__class__.__name__}: {e})") from None
+    out = {}
+    for k, v in arrays.items():
+        out[k] = v if not allow_integers and np.issubdtype(v.dtype, np.floating) else _real(k, v, path, notes)
+    return out
+
+
+def read_arrays(path: str | Path, allow_pickle: bool = False, notes: list[str] | None = None) -> list[np.ndarray]:
+    """A list of matrices from an .npz (in natural key order) or an .npy (one array, a 3-D stack,
+    or, with ``allow_pickle``, an object array of matrices as the course stores them)."""
+    data = read_bytes(path, "weights file", MAX_WEIGHTS_BYTES)
+    if not data:
+        raise FileError(f"{path}: the file is empty")
+    if data[:2] == b"PK":
+        arrays = read_npz(path, notes)
+        keys = sorted(arrays, key=lambda k: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", k)])
+        return [arrays[k] for k in keys]
+    try:
+        arr = np.load(io.BytesIO(data), allow_pickle=allow_pickle)
+    except ValueError as e:
+        if "allow_pickle" in str(e) or "Object arrays" in str(e):
+            hint = "pass --allow-pickle, only for a file you trust: loading it runs its code"
+            raise WeightsError(f"{path} holds Python objects (a pickle)", hint=hint) from None
+        raise WeightsError(f"{path}: not a readable .npy file: {e}") from None
+    except (OSError, EOFError) as e:
+        raise WeightsError(f"{path}: not a readable .npy file ({e})") from None
+    items: list[Any] = list(arr) if arr.dtype == object or arr.ndim == 3 else [arr]
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, np.ndarray):
+            raise WeightsError(f"{path}: item {i} is a {type(item).__name__}, not an array")
+        out.append(_real(f"item {i}", item, path, notes))
+    return out
+
+
+def check_state(state: dict[str, Any], expected: dict[str, tuple], path: str | Path, strict: bool = True) -> None:
+    """Every expected key present with its shape; with ``strict``, no other keys."""
+    missing = [k for k in expected if k not in state]
+    if missing:
+        raise WeightsError(f"{path}: missing {', '.join(repr(k) for k in missing[:5])}"
+                           + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""),
+                           hint="expected keys: " + ", ".join(list(expected)[:8]))
+    for k, shape in expected.items():
+        got = tuple(np.shape(state[k]))
+        if got != tuple(shape):
+            raise WeightsError(f"{path}: '{k}' has shape {got}, expected {tuple(shape)}")
+    extra = [k for k in state if k not in expected]
+    if strict and extra:
+        raise WeightsError(f"{path}: unexpected {', '.join(repr(k) for k in extra[:5])}",
+                           hint="pass --strict false to ignore keys the network does not have")
