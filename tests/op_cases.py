@@ -1,147 +1,76 @@
-"""Hypothesis strategies for every registered op: (op, args, kwargs, input shapes).
+"""One row per registered op: how to draw cases of it, and what PyTorch computes for it.
 
-`test_numpy_ops.py` asserts that this table covers exactly the op registry, so
-a newly registered op is untested until it gets a case here.
+    CASES[op] = Case(strategy, reference)
+
+``strategy`` draws (op, args, kwargs, input shapes) (tests/op_strategies.py); ``reference(t)``
+is the independent torch computation, given ``t`` with ``t.torch``, ``t.F``, ``t.a`` (attributes),
+``t.p`` (parameters), ``t.b`` (buffers), ``t.xs`` (inputs), ``t.x`` (the first) and ``t.training``.
+`tests/test_registry.py` asserts the table has exactly the registry's ops, so a newly registered
+op is untested until it gets its row here.
 """
 
-import numpy as np
+from typing import Any, NamedTuple
+
 from hypothesis import strategies as st
 
 from archc.errors import ArchcError
 from archc.ops import REGISTRY, bind_attrs
+from tests import op_refs as R
+from tests.op_strategies import (
+    _batchnorm,
+    _broadcast,
+    _concat,
+    _conv,
+    _elementwise,
+    _flatten,
+    _global,
+    _layernorm,
+    _linear,
+    _pool,
+    _resample,
+    _softmax,
+)
 
 
-@st.composite
-def _elementwise(draw, op, **kwargs):
-    rank = draw(st.integers(2, 4))
-    shape = tuple(draw(st.integers(1, 5)) for _ in range(rank))
-    return op, (), kwargs, [shape]
-
-
-@st.composite
-def _softmax(draw, op):
-    rank = draw(st.integers(2, 3))
-    shape = tuple(draw(st.integers(1, 5)) for _ in range(rank))
-    return op, (), {"dim": draw(st.integers(-rank, rank - 1))}, [shape]
-
-
-@st.composite
-def _conv(draw, op, n, transpose=False):
-    groups = draw(st.sampled_from([1, 1, 2]))
-    c_in = groups * draw(st.integers(1, 3))
-    c_out = groups * draw(st.integers(1, 3))
-    k = tuple(draw(st.integers(1, 4)) for _ in range(n))
-    s = tuple(draw(st.integers(1, 3)) for _ in range(n))
-    d = tuple(draw(st.integers(1, 2)) for _ in range(n))
-    p = tuple(draw(st.integers(0, 2)) for _ in range(n))
-    if draw(st.booleans()):  # the kernel covers the whole (padded) input
-        size = tuple(max(1, d[i] * (k[i] - 1) + 1 - 2 * p[i]) for i in range(n))
-    else:
-        size = tuple(draw(st.integers(1, 9)) for _ in range(n))
-    kwargs = {"kernel_size": k, "stride": s, "padding": p, "dilation": d, "groups": groups,
-              "bias": draw(st.booleans())}
-    if transpose:
-        kwargs["output_padding"] = tuple(draw(st.integers(0, max(s[i], d[i]) - 1)) for i in range(n))
-    return op, (c_out,), kwargs, [(draw(st.integers(1, 3)), c_in, *size)]
-
-
-@st.composite
-def _pool(draw, op, n):
-    k = tuple(draw(st.integers(1, 4)) for _ in range(n))
-    s = tuple(draw(st.integers(1, 3)) for _ in range(n))
-    p = tuple(draw(st.integers(0, ki // 2)) for ki in k)
-    size = tuple(draw(st.integers(1, 9)) for _ in range(n))
-    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), *size)
-    return op, (), {"kernel_size": k, "stride": s, "padding": p}, [shape]
-
-
-@st.composite
-def _resample(draw, op, n):
-    size = tuple(draw(st.integers(1, 7)) for _ in range(n))
-    return op, (draw(st.integers(1, 4)),), {}, [(draw(st.integers(1, 3)), draw(st.integers(1, 3)), *size)]
-
-
-@st.composite
-def _linear(draw):
-    rank = draw(st.integers(2, 3))
-    shape = tuple(draw(st.integers(1, 5)) for _ in range(rank))
-    return "linear", (draw(st.integers(1, 5)),), {"bias": draw(st.booleans())}, [shape]
-
-
-@st.composite
-def _global(draw):
-    n = draw(st.integers(1, 2))
-    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), *(draw(st.integers(1, 6)) for _ in range(n)))
-    return "global_pool", (draw(st.sampled_from(["max", "mean"])),), {}, [shape]
-
-
-@st.composite
-def _batchnorm(draw, op, ranks):
-    rank = draw(st.sampled_from(ranks))
-    # at least 3 values per channel: with 2, the normalised output is +-1 whatever the input
-    shape = (draw(st.integers(3, 5)), *(draw(st.integers(1, 4)) for _ in range(rank - 1)))
-    return op, (), {"affine": draw(st.booleans()), "momentum": draw(st.sampled_from([0.1, 0.5]))}, [shape]
-
-
-@st.composite
-def _layernorm(draw):
-    rank = draw(st.integers(2, 4))
-    shape = tuple(draw(st.integers(1, 4)) for _ in range(rank))
-    k = draw(st.integers(1, rank - 1))
-    if int(np.prod(shape[-k:])) < 3:  # see _batchnorm
-        shape = (*shape[:-1], 3)
-    return "layernorm", (k,), {"elementwise_affine": draw(st.booleans())}, [shape]
-
-
-@st.composite
-def _flatten(draw):
-    rank = draw(st.integers(2, 4))
-    shape = tuple(draw(st.integers(1, 4)) for _ in range(rank))
-    return "flatten", (draw(st.integers(0, rank - 1)),), {}, [shape]
-
-
-@st.composite
-def _broadcast(draw, op):
-    """Two shapes that broadcast: equal, or with some dims 1 in one of them (or fewer dims)."""
-    rank = draw(st.integers(1, 4))
-    shape = tuple(draw(st.integers(1, 4)) for _ in range(rank))
-    other = tuple(1 if draw(st.booleans()) else d for d in shape)[draw(st.integers(0, rank - 1)):]
-    shapes = [shape, other] if draw(st.booleans()) else [other, shape]
-    return op, ("other",), {}, shapes
-
-
-@st.composite
-def _concat(draw):
-    rank = draw(st.integers(2, 4))
-    shape = [draw(st.integers(1, 4)) for _ in range(rank)]
-    dim = draw(st.integers(-rank, rank - 1))
-    shapes = []
-    for _ in range(draw(st.integers(2, 4))):
-        s = list(shape)
-        s[dim] = draw(st.integers(1, 3))
-        shapes.append(tuple(s))
-    return "concat", tuple(f"v{i}" for i in range(len(shapes) - 1)), {"dim": dim}, shapes
+class Case(NamedTuple):
+    strategy: Any
+    reference: Any
 
 
 CASES = {
-    "identity": _elementwise("identity"), "relu": _elementwise("relu"), "tanh": _elementwise("tanh"),
-    "sigmoid": _elementwise("sigmoid"),
-    "leaky_relu": st.floats(0.0, 0.5).flatmap(lambda a: _elementwise("leaky_relu", negative_slope=a)),
-    "elu": st.floats(0.1, 2.0).flatmap(lambda a: _elementwise("elu", alpha=a)),
-    "gelu": st.sampled_from(["none", "tanh"]).flatmap(lambda a: _elementwise("gelu", approximate=a)),
-    "softmax": _softmax("softmax"), "log_softmax": _softmax("log_softmax"),
-    "dropout": st.sampled_from([0.0, 0.3, 0.7]).flatmap(lambda p: _elementwise("dropout", p=p)),
-    "linear": _linear(),
-    "conv1d": _conv("conv1d", 1), "conv2d": _conv("conv2d", 2),
-    "conv_transpose1d": _conv("conv_transpose1d", 1, True), "conv_transpose2d": _conv("conv_transpose2d", 2, True),
-    "maxpool1d": _pool("maxpool1d", 1), "maxpool2d": _pool("maxpool2d", 2),
-    "meanpool1d": _pool("meanpool1d", 1), "meanpool2d": _pool("meanpool2d", 2),
-    "upsample1d": _resample("upsample1d", 1), "upsample2d": _resample("upsample2d", 2),
-    "downsample1d": _resample("downsample1d", 1), "downsample2d": _resample("downsample2d", 2),
-    "global_pool": _global(),
-    "batchnorm1d": _batchnorm("batchnorm1d", (2, 3)), "batchnorm2d": _batchnorm("batchnorm2d", (4,)),
-    "layernorm": _layernorm(), "flatten": _flatten(), "add": _broadcast("add"), "mul": _broadcast("mul"),
-    "concat": _concat(),
+    "identity": Case(_elementwise("identity"), lambda t: t.x),
+    "relu": Case(_elementwise("relu"), lambda t: t.torch.relu(t.x)),
+    "tanh": Case(_elementwise("tanh"), lambda t: t.torch.tanh(t.x)),
+    "sigmoid": Case(_elementwise("sigmoid"), lambda t: t.torch.sigmoid(t.x)),
+    "leaky_relu": Case(st.floats(0.0, 0.5).flatmap(lambda a: _elementwise("leaky_relu", negative_slope=a)),
+                       lambda t: t.F.leaky_relu(t.x, t.a["negative_slope"])),
+    "elu": Case(st.floats(0.1, 2.0).flatmap(lambda a: _elementwise("elu", alpha=a)),
+                lambda t: t.F.elu(t.x, t.a["alpha"])),
+    "gelu": Case(st.sampled_from(["none", "tanh"]).flatmap(lambda a: _elementwise("gelu", approximate=a)),
+                 lambda t: t.F.gelu(t.x, approximate=t.a["approximate"])),
+    "softmax": Case(_softmax("softmax"), lambda t: t.F.softmax(t.x, dim=t.a["dim"])),
+    "log_softmax": Case(_softmax("log_softmax"), lambda t: t.F.log_softmax(t.x, dim=t.a["dim"])),
+    "dropout": Case(st.sampled_from([0.0, 0.3, 0.7]).flatmap(lambda p: _elementwise("dropout", p=p)),
+                    lambda t: t.x),  # compared in eval mode; training masks are tested on their own
+    "linear": Case(_linear(), lambda t: t.F.linear(t.x, t.p["weight"], t.p.get("bias"))),
+    "conv1d": Case(_conv("conv1d", 1), R.conv), "conv2d": Case(_conv("conv2d", 2), R.conv),
+    "conv_transpose1d": Case(_conv("conv_transpose1d", 1, True), R.conv_transpose),
+    "conv_transpose2d": Case(_conv("conv_transpose2d", 2, True), R.conv_transpose),
+    "maxpool1d": Case(_pool("maxpool1d", 1), R.maxpool), "maxpool2d": Case(_pool("maxpool2d", 2), R.maxpool),
+    "meanpool1d": Case(_pool("meanpool1d", 1), R.meanpool), "meanpool2d": Case(_pool("meanpool2d", 2), R.meanpool),
+    "upsample1d": Case(_resample("upsample1d", 1), R.upsample_zeros),
+    "upsample2d": Case(_resample("upsample2d", 2), R.upsample_zeros),
+    "downsample1d": Case(_resample("downsample1d", 1), R.downsample),
+    "downsample2d": Case(_resample("downsample2d", 2), R.downsample),
+    "global_pool": Case(_global(), R.global_pool),
+    "batchnorm1d": Case(_batchnorm("batchnorm1d", (2, 3)), R.batchnorm),
+    "batchnorm2d": Case(_batchnorm("batchnorm2d", (4,)), R.batchnorm),
+    "layernorm": Case(_layernorm(), lambda t: t.F.layer_norm(t.x, t.x.shape[-t.a["ndim"]:], t.p.get("weight"),
+                                                             t.p.get("bias"), t.a["eps"])),
+    "flatten": Case(_flatten(), lambda t: t.torch.flatten(t.x, t.a["start_dim"])),
+    "add": Case(_broadcast("add"), lambda t: t.xs[0] + t.xs[1]),
+    "mul": Case(_broadcast("mul"), lambda t: t.xs[0] * t.xs[1]),
+    "concat": Case(_concat(), lambda t: t.torch.cat(list(t.xs), dim=t.a["dim"])),
 }
 
 

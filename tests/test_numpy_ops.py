@@ -27,7 +27,7 @@ SWEEP = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCh
 @SWEEP
 @given(data=st.data(), seed=st.integers(0, 2**16))
 def test_backward_matches_finite_differences(op, data, seed):
-    case = resolve(data.draw(CASES[op]))
+    case = resolve(data.draw(CASES[op].strategy))
     assume(case is not None)
     check_finite_differences(case, seed)
 
@@ -37,7 +37,7 @@ def test_backward_matches_finite_differences(op, data, seed):
 @given(data=st.data(), seed=st.integers(0, 2**16))
 def test_matches_torch(op, data, seed):
     torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs it")
-    case = resolve(data.draw(CASES[op]))
+    case = resolve(data.draw(CASES[op].strategy))
     assume(case is not None)
     check_against_torch(case, seed, torch)
 
@@ -46,7 +46,7 @@ def test_matches_torch(op, data, seed):
 @given(data=st.data())
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 def test_every_op_keeps_float32(op, data):
-    case = resolve(data.draw(CASES[op]))
+    case = resolve(data.draw(CASES[op].strategy))
     assume(case is not None)
     op, attrs, shapes, _out, params, buffers = case
     layer = make_layer(op, attrs, shapes, params, buffers, 0, dtype=np.float32)

@@ -16,6 +16,7 @@ ARCHC = Path(__file__).resolve().parent.parent / "archc"
 
 
 def test_numpy_layers_and_test_cases_cover_exactly_the_registry():
+    """A test case and its torch reference are one row of tests/op_cases.py."""
     assert set(LAYERS) == set(REGISTRY)
     assert set(CASES) == set(REGISTRY)
 
@@ -23,10 +24,8 @@ def test_numpy_layers_and_test_cases_cover_exactly_the_registry():
 def test_torch_rules_and_references_cover_exactly_the_registry():
     pytest.importorskip("torch", reason="torch is an optional extra; CI installs it")
     from archc.emit_torch.rules import RULES
-    from tests.torch_ref import REFERENCE
 
     assert set(RULES) == set(REGISTRY)
-    assert set(REFERENCE) == set(REGISTRY)
 
 
 def test_every_op_has_a_family_style_and_documentation():
