@@ -40,6 +40,7 @@ class Case(NamedTuple):
 CASES = {
     "identity": Case(_elementwise("identity"), lambda t: t.x),
     "relu": Case(_elementwise("relu"), lambda t: t.torch.relu(t.x)),
+    "relu6": Case(_elementwise("relu6"), lambda t: t.F.relu6(t.x)),
     "tanh": Case(_elementwise("tanh"), lambda t: t.torch.tanh(t.x)),
     "sigmoid": Case(_elementwise("sigmoid"), lambda t: t.torch.sigmoid(t.x)),
     "leaky_relu": Case(st.floats(0.0, 0.5).flatmap(lambda a: _elementwise("leaky_relu", negative_slope=a)),

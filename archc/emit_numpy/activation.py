@@ -37,6 +37,20 @@ class ReLU(Layer):
 register("relu", ReLU)
 
 
+class ReLU6(Layer):
+    """Z = min(max(A, 0), 6); the gradient is 1 strictly between 0 and 6."""
+
+    def forward(self, A):
+        self.A = A
+        return np.clip(A, 0, 6)
+
+    def backward(self, dLdZ):
+        return dLdZ * ((self.A > 0) & (self.A < 6))
+
+
+register("relu6", ReLU6)
+
+
 class LeakyReLU(Layer):
     """Z = A if A > 0 else slope * A."""
 

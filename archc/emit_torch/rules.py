@@ -113,6 +113,7 @@ def _spatial(ins: list[tuple]) -> int:
 
 RULES["identity"] = lambda a, ins: Module("nn.Identity")
 RULES["relu"] = lambda a, ins: Module("nn.ReLU")
+RULES["relu6"] = lambda a, ins: Module("nn.ReLU6")
 RULES["tanh"] = lambda a, ins: Module("nn.Tanh")
 RULES["sigmoid"] = lambda a, ins: Module("nn.Sigmoid")
 RULES["leaky_relu"] = lambda a, ins: Module("nn.LeakyReLU", {"negative_slope": a["negative_slope"]})

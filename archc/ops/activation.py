@@ -19,6 +19,8 @@ register(OpDef(name="identity", family="activation", attrs=(), shape=same_shape,
                doc="Z = A", inputs_doc=ANY))
 register(OpDef(name="relu", family="activation", attrs=(), shape=same_shape, elementwise=True,
                doc="Z = max(A, 0)", inputs_doc=ANY))
+register(OpDef(name="relu6", family="activation", attrs=(), shape=same_shape, elementwise=True,
+               doc="Z = min(max(A, 0), 6)", inputs_doc=ANY))
 register(OpDef(name="leaky_relu", family="activation", shape=same_shape, elementwise=True,
                attrs=(Attr("negative_slope", "float", 0.01, doc="slope for A < 0"),), positional=("negative_slope",),
                label=lambda a, ins: f"slope {a['negative_slope']:g}",
