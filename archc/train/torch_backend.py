@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gc
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,9 @@ class TorchTrainer:
             from torch.nn.parallel import DistributedDataParallel
 
             ids = [self.device.index] if self.device.type == "cuda" else None
+            # a weight with a size-1 axis (Conv1d with one input channel) is contiguous with either stride
+            # on that axis; DDP compares strides literally and warns, harmlessly, on every process
+            warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
             self.net = DistributedDataParallel(self.model, device_ids=ids)
         params = self.model.parameters()
         if optimizer == "adam":
