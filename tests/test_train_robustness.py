@@ -155,3 +155,10 @@ def test_damaged_images_and_weights_are_diagnostics(spec, folder, tmp_path):
     for name in ("empty.npz", "truncated.npz", "folder.npz", "objects.npy", "missing.npz"):
         code, _, err = run("eval", spec, "--data", folder, "--weights", tmp_path / name)
         assert code == 1 and str(tmp_path / name) in err and "Traceback" not in err, (name, err)
+
+
+def test_nproc_reports_a_spec_that_does_not_fit_once_before_launching(spec, folder):
+    code, _, err = train(spec, folder, "--backend", "torch", "--nproc", "2", "--set", "classes=7")
+    assert code == 1 and err.count("error:") == 1 and "has 3 classes" in err and "torch.distributed" not in err
+    code, _, err = train(spec, folder, "--backend", "torch", "--nproc", "2", "--out", spec)
+    assert code == 1 and "would overwrite the input" in err and spec.read_text() == TINY

@@ -71,6 +71,7 @@ def run_train(args: argparse.Namespace) -> int:
         if distributed.under_torchrun():
             raise ArchcError("--nproc starts torchrun itself; under torchrun, leave it out")
         _check_processes(args, args.nproc)
+        _preflight(args)
         return distributed.launch(args.nproc, rebuild_argv(args))
     _, world, _ = distributed.env_world()
     _check_processes(args, world)
@@ -99,6 +100,22 @@ def _check_processes(args: argparse.Namespace, k: int) -> None:
         raise ArchcError("--sync-bn is for --backend torch")
 
 
+def _preflight(args: argparse.Namespace) -> None:
+    """Before starting K processes, the errors each would report: spec, data, classes, output paths."""
+    data, typed = _dataset_and_model(args, lambda *a, **k: None)
+    _check_outputs(args, _out_path(args, typed, data, ".pt"), [args.spec, *data.sources])
+
+
+def _out_path(args: argparse.Namespace, typed: Any, data: Any, suffix: str) -> Path:
+    return Path(args.out or args.resume or f"{typed.graph.name}_{data.name}_{args.backend}{suffix}")
+
+
+def _check_outputs(args: argparse.Namespace, out: Path, inputs: list) -> None:
+    check_not_input(out, inputs, "checkpoint")
+    if args.plot:
+        check_not_input(args.plot, [*inputs, out, args.resume], "plot")
+
+
 def _train(args: argparse.Namespace, dist: distributed.Dist) -> int:
     import numpy as np
 
@@ -122,10 +139,8 @@ def _train_with(args: argparse.Namespace, dist: distributed.Dist, data: Any, typ
     from archc.train import accuracy, fit, plot
 
     inputs = [args.spec, *data.sources]
-    out = Path(args.out or args.resume or f"{typed.graph.name}_{data.name}_{args.backend}{trainer.suffix}")
-    check_not_input(out, inputs, "checkpoint")
-    if args.plot:
-        check_not_input(args.plot, [*inputs, out, args.resume], "plot")
+    out = _out_path(args, typed, data, trainer.suffix)
+    _check_outputs(args, out, inputs)
     meta = ckpt.new_meta(args.backend, typed.graph.name, args.spec, args.set)
     meta["train"] = {k: getattr(args, k) for k in ("optimizer", *RESUME_KEYS)}
     resume = _resume(args, trainer, typed, dist, log) if args.resume else None
