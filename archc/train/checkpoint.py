@@ -129,6 +129,7 @@ def read_pt(path: str | Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
 
 # -- both -------------------------------------------------------------------------------------
 def parse_meta(path: str | Path, text: str) -> dict[str, Any]:
+    """The metadata record of a checkpoint, checked to be an archc checkpoint's of a known version."""
     try:
         meta = json.loads(text)
     except ValueError:
