@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from archc.errors import ArchcError
 from archc.fileio import FileError, read_bytes
 
 MAX_WEIGHTS_BYTES = 8 * 2**30
+# a checkpoint of `archc train` (archc/train/checkpoint.py) keeps its run state beside the weights:
+META_KEY, LAST, OPTIM = "__archc__", "last/", "optim/"
 
 
-class WeightsError(ArchcError):
+class WeightsError(FileError):
     """A weight file is unreadable or does not fit the network."""
 
 
@@ -36,8 +37,10 @@ def _real(key: str, arr: np.ndarray, path: str | Path, notes: list[str] | None) 
     raise WeightsError(f"{path}: '{key}' holds {arr.dtype} values, not numbers")
 
 
-def read_npz(path: str | Path, notes: list[str] | None = None, allow_integers: bool = True) -> dict[str, np.ndarray]:
-    """The arrays of an .npz file by name (object arrays refused: they would need pickle)."""
+def read_npz(path: str | Path, notes: list[str] | None = None, raw: bool = False) -> dict[str, np.ndarray]:
+    """The arrays of an .npz file by name (object arrays refused: they would need pickle). Integer
+    arrays become floats, and other kinds are refused, unless ``raw`` (numbers of any kind kept as stored,
+    strings kept, as a checkpoint's metadata)."""
     data = read_bytes(path, "weights file", MAX_WEIGHTS_BYTES)
     if not data:
         raise FileError(f"{path}: the file is empty, not an .npz archive")
@@ -53,10 +56,22 @@ def read_npz(path: str | Path, notes: list[str] | None = None, allow_integers: b
         raise WeightsError(f"{path}: not a readable .npz archive: {e}") from None
     except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
         raise WeightsError(f"{path}: not a readable .npz archive ({e.__class__.__name__}: {e})") from None
-    out = {}
-    for k, v in arrays.items():
-        out[k] = v if not allow_integers and np.issubdtype(v.dtype, np.floating) else _real(k, v, path, notes)
-    return out
+    if raw:
+        for k, v in arrays.items():
+            if v.dtype.kind not in "biuf" and k != META_KEY:
+                raise WeightsError(f"{path}: array '{k}' has dtype {v.dtype}, not a number type")
+        return arrays
+    return {k: _real(k, v, path, notes) for k, v in arrays.items()}
+
+
+def model_weights(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The weights in an .npz's arrays: all of a plain state dict; a checkpoint's best weights."""
+    return {k: v for k, v in arrays.items() if k != META_KEY and not k.startswith((LAST, OPTIM))}
+
+
+def read_weights(path: str | Path, notes: list[str] | None = None) -> dict[str, np.ndarray]:
+    """The weights of a state-dict .npz, or the best weights of an `archc train` checkpoint."""
+    return {k: _real(k, v, path, notes) for k, v in model_weights(read_npz(path, raw=True)).items()}
 
 
 def read_arrays(path: str | Path, allow_pickle: bool = False, notes: list[str] | None = None) -> list[np.ndarray]:

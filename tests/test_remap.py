@@ -211,3 +211,17 @@ def test_lower_cli_prints_the_matrix(tmp_path):
     with redirect_stdout(io.StringIO()):
         assert main(["lower", str(spec), "-o", str(tmp_path / "a.npz")]) == 0
     assert np.load(tmp_path / "a.npz")["A"].shape == (3, 6)
+
+
+def test_lower_reads_the_best_weights_of_a_training_checkpoint(tmp_path):
+    from archc.train.checkpoint import new_meta, write_npz
+
+    spec = tmp_path / "ex.arch"
+    spec.write_text("network ex { input x: [N, 1, 6]\n conv1d(1, kernel=3, stride=2, padding=1, bias=false) as c }")
+    w = np.array([[[1.0, 2.0, 3.0]]], dtype=np.float32)
+    meta = new_meta("numpy", "ex", spec, [])
+    write_npz(tmp_path / "ckpt.npz", {"c.weight": w, "last/c.weight": w * 0, "optim/m/c.weight": w * 0}, meta)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["lower", str(spec), "--weights", str(tmp_path / "ckpt.npz")]) == 0
+    assert "[[2. 3. 0. 0. 0. 0.]" in out.getvalue().replace("  ", " ")

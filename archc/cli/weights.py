@@ -34,7 +34,7 @@ def _save(path: str, arrays: dict, inputs: list) -> None:
 
 def run_remap(args: argparse.Namespace) -> int:
     from archc.remap import cnn_to_mlp, conv_stack, mlp_to_cnn, shared_slices
-    from archc.weights import read_arrays, read_npz
+    from archc.weights import read_arrays, read_weights
 
     typed = checked(args)
     stack = conv_stack(typed)
@@ -48,7 +48,7 @@ def run_remap(args: argparse.Namespace) -> int:
         return 0
     if args.from_cnn:
         fill = float("nan") if args.fill == "nan" else 0.0
-        layers = cnn_to_mlp(stack, read_npz(args.from_cnn), layout=args.layout, flatten=args.flatten, fill=fill)
+        layers = cnn_to_mlp(stack, read_weights(args.from_cnn), layout=args.layout, flatten=args.flatten, fill=fill)
         _save(args.out, {f"layer{i + 1}.{k}": v for i, layer in enumerate(layers) for k, v in layer.items()}, inputs)
         return 0
     print(f"{typed.graph.name}: an MLP scanning windows of {stack.window} steps with hop {stack.hop}")

@@ -55,6 +55,7 @@ class Dataset:
     test: Split
     classes: int = 10
     notes: list[str] = field(default_factory=list)
+    sources: list[Path] = field(default_factory=list)  # the files read: a command never writes over one
 
     @property
     def input_shapes(self) -> list[tuple]:
@@ -96,11 +97,12 @@ def _split_off(x: np.ndarray, y: np.ndarray, n_val: int, seed: int) -> tuple[Spl
 
 
 def load_mnist(root: Path, val: int = 10_000, seed: int = 0) -> Dataset:
-    with np.load(_verified(root, "mnist/mnist.npz")) as d:
+    path = _verified(root, "mnist/mnist.npz")
+    with np.load(path) as d:
         x_train, y_train, x_test, y_test = d["x_train"], d["y_train"], d["x_test"], d["y_test"]
     prep = lambda x: (x.astype(np.float32) / 255.0)[:, None]  # noqa: E731
     train, valid = _split_off(prep(x_train), y_train.astype(np.int64), val, seed)
-    return Dataset("mnist", train, valid, Split([(prep(x_test), y_test.astype(np.int64))]))
+    return Dataset("mnist", train, valid, Split([(prep(x_test), y_test.astype(np.int64))]), sources=[path])
 
 
 def load_mnist1d(val: int = 0, seed: int = 42) -> Dataset:
@@ -148,11 +150,13 @@ def load_varres(root: Path, resolutions: tuple[int, ...] = (32, 48, 64), val: in
     loaded = {}
     notes = []
     if all((root / f"mnist_varres/mnist_varres_{r}.npz").is_file() for r in resolutions):
-        for r in resolutions:
-            with np.load(_verified(root, f"mnist_varres/mnist_varres_{r}.npz")) as d:
+        sources = [_verified(root, f"mnist_varres/mnist_varres_{r}.npz") for r in resolutions]
+        for r, path in zip(resolutions, sources):
+            with np.load(path) as d:
                 loaded[r] = {k: d[k] for k in ("x_train", "y_train", "x_test", "y_test")}
     else:
         loaded = generate_varres(root, resolutions, seed)
+        sources = [root / "mnist/mnist.npz"]
         notes.append("variable-resolution MNIST generated from MNIST (the shared copy was not found)")
     total = sum(len(loaded[r]["y_train"]) for r in resolutions)
     for r in resolutions:
@@ -167,7 +171,7 @@ def load_varres(root: Path, resolutions: tuple[int, ...] = (32, 48, 64), val: in
             valid.append((x[:k], y[:k]))
         test.append(((d["x_test"].astype(np.float32) / 255.0)[:, None], d["y_test"].astype(np.int64)))
     name = "varres" if len(resolutions) > 1 else f"varres{resolutions[0]}"
-    return Dataset(name, Split(train), Split(valid), Split(test), notes=notes)
+    return Dataset(name, Split(train), Split(valid), Split(test), notes=notes, sources=sources)
 
 
 def _cut(split: Split, head: Callable[[int], int], seed: int) -> tuple[Split, Split]:
@@ -190,13 +194,21 @@ def load_folder(path: Path, val: int = 0, seed: int = 0) -> Dataset:
     except ImportError:
         raise DataError("reading image folders needs Pillow", hint="pip install 'archc[train]'") from None
 
+    sources: list[Path] = []
+
     def read(folder: Path, classes: list[str]) -> Split:
         by_size: dict[tuple, tuple[list, list]] = {}
         for label, cls in enumerate(classes):
             for f in sorted((folder / cls).glob("*")):
                 if f.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".gif"):
                     continue
-                img = np.asarray(Image.open(f).convert("L"), dtype=np.float32) / 255.0
+                sources.append(f)
+                try:
+                    with Image.open(f) as opened:
+                        img = np.asarray(opened.convert("L"), dtype=np.float32) / 255.0
+                except (OSError, ValueError, SyntaxError) as e:  # PIL's UnidentifiedImageError is an OSError
+                    raise DataError(f"{f}: cannot read the image: {e}",
+                                    hint="remove or replace the file") from None
                 xs, ys = by_size.setdefault(img.shape, ([], []))
                 xs.append(img)
                 ys.append(label)
@@ -204,9 +216,13 @@ def load_folder(path: Path, val: int = 0, seed: int = 0) -> Dataset:
 
     if not path.is_dir():
         raise DataError(f"{path} is not a directory", hint="give mnist, mnist1d, varres, varres64 or a folder")
+    notes = []
     if (path / "train").is_dir():
         classes = sorted(p.name for p in (path / "train").iterdir() if p.is_dir())
-        train, test = read(path / "train", classes), read(path / "test", classes)
+        train = read(path / "train", classes)
+        test = read(path / "test", classes) if (path / "test").is_dir() else Split([])
+        if not len(test):
+            notes.append(f"{path} has no test split (no images in {path / 'test'})")
     else:
         classes = sorted(p.name for p in path.iterdir() if p.is_dir())
         train, test = _cut(read(path, classes), lambda n: int(0.8 * n), seed)
@@ -217,7 +233,7 @@ def load_folder(path: Path, val: int = 0, seed: int = 0) -> Dataset:
         valid, train = _cut(train, lambda n: round(val * n / total), seed)
     else:
         valid = Split([])
-    return Dataset(path.name, train, valid, test, classes=len(classes))
+    return Dataset(path.name, train, valid, test, classes=len(classes), notes=notes, sources=sources)
 
 
 def pad_to(data: Dataset, size: int) -> Dataset:
@@ -235,7 +251,7 @@ def pad_to(data: Dataset, size: int) -> Dataset:
             ys.append(y)
         return Split([(np.concatenate(xs), np.concatenate(ys))])
     return Dataset(f"{data.name}_pad{size}", pad(data.train), pad(data.val), pad(data.test), data.classes,
-                   data.notes)
+                   data.notes, data.sources)
 
 
 DATASETS = ("mnist", "mnist1d", "varres", "varres32", "varres48", "varres64", "varres_pad64")

@@ -157,9 +157,9 @@ class NumpyModel:
         return atomic_write(path, lambda f: np.savez(f, **state))
 
     def load(self, path: str | Path) -> None:
-        from archc.weights import read_npz
+        from archc.weights import read_weights
 
-        self.load_state_dict(read_npz(path))
+        self.load_state_dict(read_weights(path))
 
     def __repr__(self) -> str:
         lines = [f"NumpyModel({self.graph.name}, {self.num_parameters():,} params, dtype={self.dtype})"]

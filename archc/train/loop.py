@@ -4,15 +4,20 @@ rate schedule, a checkpoint of the best validation accuracy, and a history to pl
 
 from __future__ import annotations
 
+import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from archc.data.datasets import Split
+from archc.fileio import atomic_write
+from archc.train.checkpoint import FORMAT, VERSION
+from archc.train.distributed import Dist
+from archc.train.sampler import ShardSampler, eval_shard
 
 
 @dataclass
@@ -20,7 +25,7 @@ class History:
     epochs: list[int] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
     train_acc: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
+    val_acc: list[float | None] = field(default_factory=list)  # None: no validation split
     seconds: list[float] = field(default_factory=list)
 
 
@@ -65,34 +70,65 @@ def augment(x: np.ndarray, rng: np.random.Generator, shift: int = 2, degrees: fl
     return out
 
 
-def accuracy(trainer: Any, split: Split, batch_size: int = 256) -> tuple[float, np.ndarray, np.ndarray]:
-    """(accuracy, predictions, labels) over a split."""
+def accuracy(trainer: Any, split: Split, batch_size: int = 256,
+             dist: Dist | None = None) -> tuple[float, np.ndarray, np.ndarray]:
+    """(accuracy, predictions, labels) over a split; NaN for an empty split.
+
+    Under several processes each predicts a disjoint share, the counts are summed (all_reduce), and
+    the predictions and labels returned are this process's share.
+    """
+    dist = dist or Dist()
     preds, labels = [], []
-    for x, y in batches(split, batch_size, None):
+    for x, y in batches(eval_shard(split, dist.rank, dist.world), batch_size, None):
         preds.append(trainer.predict(x).argmax(1))
         labels.append(y)
-    if not preds:
-        return float("nan"), np.array([]), np.array([])
-    p, t = np.concatenate(preds), np.concatenate(labels)
-    return float((p == t).mean()), p, t
+    p = np.concatenate(preds) if preds else np.array([], dtype=np.int64)
+    t = np.concatenate(labels) if labels else np.array([], dtype=np.int64)
+    right, count = dist.sum([float((p == t).sum()), float(len(t))])
+    return (right / count if count else float("nan")), p, t
+
+
+def learning_rate(lr: float, schedule: str, step: int, steps: int) -> float:
+    """The learning rate at a global step: cosine from lr to 0 over ``steps``, or constant."""
+    return lr * 0.5 * (1 + math.cos(math.pi * step / steps)) if schedule == "cosine" else lr
 
 
 def fit(trainer: Any, train: Split, val: Split, epochs: int, batch_size: int, lr: float, seed: int = 0,
         schedule: str = "cosine", augmentation: bool = False, checkpoint: Path | None = None,
-        progress: bool = True, log: Any = print) -> History:
-    """Train for ``epochs``; keeps the weights of the best validation epoch in ``checkpoint``."""
-    rng = np.random.default_rng(seed)
-    history = History()
-    steps = epochs * sum(math.ceil(len(y) / batch_size) for _, y in train.groups)
-    step, best = 0, -1.0
-    for epoch in range(1, epochs + 1):
+        progress: bool = True, log: Any = print, *, dist: Dist | None = None, meta: dict | None = None,
+        resume: tuple[dict, dict] | None = None, inputs: tuple = (), on_epoch: Any = None) -> History:
+    """Train to epoch ``epochs`` and end with the weights of the best validation epoch.
+
+    ``batch_size`` is the global batch: each of ``dist.world`` processes trains on batch/K. After
+    every epoch ``checkpoint`` (written by rank 0 only, atomically) holds the best weights and the
+    whole state of the run: ``resume`` (from ``trainer.resume``) continues from it exactly.
+    """
+    dist = dist or Dist()
+    if batch_size % dist.world:
+        raise ValueError(f"batch size {batch_size} does not divide among {dist.world} processes")
+    rng = np.random.default_rng(seed if dist.rank == 0 else [seed, dist.rank])
+    sampler = ShardSampler(train, batch_size // dist.world, dist.world, dist.rank, seed)
+    steps = epochs * len(sampler)
+    history, step, best, best_epoch, best_weights, done = History(), 0, -1.0, 0, None, 0
+    if resume is not None:
+        state, best_weights = resume
+        done, step, best, best_epoch = state["epoch"], state["step"], state["best"], state["best_epoch"]
+        history = History(**{k: [_number(v) for v in vs] for k, vs in state["history"].items()})
+        ranks = state["rng"]
+        if dist.rank < len(ranks):
+            rng.bit_generator.state = ranks[dist.rank]["loop"]
+            trainer.set_rng_state(ranks[dist.rank])
+        if len(ranks) < dist.world:
+            log(f"note: the checkpoint has the random states of {len(ranks)} process(es); processes "
+                f"{len(ranks)}..{dist.world - 1} start fresh streams")
+    for epoch in range(done + 1, epochs + 1):
         start = time.perf_counter()
         total_loss, correct, seen = 0.0, 0, 0
-        n_batches = sum(math.ceil(len(y) / batch_size) for _, y in train.groups)
-        bar = _bar(n_batches, f"epoch {epoch}/{epochs}", progress)
-        for x, y in batches(train, batch_size, rng):
-            if schedule == "cosine":
-                trainer.set_lr(lr * 0.5 * (1 + math.cos(math.pi * step / steps)))
+        sampler.set_epoch(epoch)
+        bar = _bar(len(sampler), f"epoch {epoch}/{epochs}", progress and dist.main)
+        for g, idx in sampler.plan():
+            x, y = train.groups[g][0][idx], train.groups[g][1][idx]
+            trainer.set_lr(learning_rate(lr, schedule, step, steps))
             if augmentation:
                 x = augment(x, rng)
             loss, ok = trainer.train_batch(x, y)
@@ -105,21 +141,41 @@ def fit(trainer: Any, train: Split, val: Split, epochs: int, batch_size: int, lr
                 bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
         if bar is not None:
             bar.close()
-        val_acc = accuracy(trainer, val)[0] if len(val) else float("nan")
+        total_loss, correct, seen = dist.sum([total_loss, correct, seen])
+        trainer.sync()
+        val_acc = accuracy(trainer, val, dist=dist)[0] if len(val) else None
+        score = val_acc if val_acc is not None else correct / seen
+        if score > best:
+            best, best_epoch, best_weights = score, epoch, trainer.weights()
         history.epochs.append(epoch)
         history.train_loss.append(total_loss / seen)
         history.train_acc.append(correct / seen)
         history.val_acc.append(val_acc)
         history.seconds.append(time.perf_counter() - start)
-        log(f"epoch {epoch}: loss {total_loss / seen:.4f}, train acc {correct / seen:.4f}, "
-            f"val acc {val_acc:.4f} ({history.seconds[-1]:.1f} s)")
-        score = val_acc if not math.isnan(val_acc) else correct / seen
-        if checkpoint is not None and score > best:
-            best = score
-            trainer.save(checkpoint)
-    if checkpoint is not None:
-        trainer.load(checkpoint)  # end with the best epoch's weights
+        rngs = dist.gather_text(json.dumps({"loop": rng.bit_generator.state, **trainer.rng_state()}))
+        if checkpoint is not None and dist.main:
+            record = {"format": FORMAT, "version": VERSION, **(meta or {}), "epoch": epoch, "epochs": epochs,
+                      "step": step, "best": best, "best_epoch": best_epoch, "world": dist.world,
+                      "rng": [json.loads(t) for t in rngs],
+                      "history": {k: [_json_number(v) for v in vs] for k, vs in asdict(history).items()}}
+            trainer.save(checkpoint, record, best_weights, run=True, inputs=inputs)
+        val_text = f", val acc {val_acc:.4f}" if val_acc is not None else ""
+        log(f"epoch {epoch}/{epochs}: loss {total_loss / seen:.4f}, train acc {correct / seen:.4f}{val_text} "
+            f"({history.seconds[-1]:.2f} s)")
+        if on_epoch is not None:
+            on_epoch(epoch)
+    if best_weights is not None:
+        trainer.load_weights(best_weights)  # end with the best epoch's weights
     return history
+
+
+def _json_number(v: float | None) -> float | str | None:
+    """JSON has no NaN or infinity: such a (measured) value is kept as its name."""
+    return v if v is None or math.isfinite(v) else str(v)
+
+
+def _number(v: float | str | None) -> float | None:
+    return float(v) if isinstance(v, str) else v
 
 
 def _bar(total: int, desc: str, enabled: bool) -> Any:
@@ -132,8 +188,9 @@ def _bar(total: int, desc: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=desc, leave=False, dynamic_ncols=True)
 
 
-def plot(history: History, path: Path, title: str) -> None:
-    """Loss and accuracy per epoch, as an image (matplotlib)."""
+def plot(history: History, path: Path, title: str, inputs: tuple = ()) -> Path:
+    """Loss and accuracy per epoch, as an image (matplotlib; format from the suffix, default PNG),
+    written atomically to exactly ``path``, never over one of ``inputs``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -143,14 +200,19 @@ def plot(history: History, path: Path, title: str) -> None:
     a.plot(history.epochs, history.train_loss, marker="o")
     a.set(xlabel="epoch", ylabel="train loss", title="loss")
     b.plot(history.epochs, history.train_acc, marker="o", label="train")
-    if not all(math.isnan(v) for v in history.val_acc):
-        b.plot(history.epochs, history.val_acc, marker="o", label="validation")
+    if any(v is not None for v in history.val_acc):
+        val = [float("nan") if v is None else v for v in history.val_acc]
+        b.plot(history.epochs, val, marker="o", label="validation")
     b.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     b.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    fmt = Path(path).suffix[1:].lower()
+    fmt = fmt if fmt in fig.canvas.get_supported_filetypes() else "png"
+    try:
+        return atomic_write(path, lambda f: fig.savefig(f, dpi=110, format=fmt), inputs=inputs, what="plot")
+    finally:
+        plt.close(fig)
 
 
 def confusion(pred: np.ndarray, true: np.ndarray, classes: int) -> np.ndarray:
