@@ -8,11 +8,13 @@ name, while state-dict keys keep the spec's names.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import inspect
 import keyword
 import math
 import re
+import textwrap
 from collections.abc import Iterable
 from types import ModuleType
 from typing import Any
@@ -121,13 +123,16 @@ def definitions(modules: Iterable[ModuleType], skip: Iterable[str] = ("register"
 def closure(roots: Iterable[str], defs: dict[str, object]) -> list[str]:
     """The roots and every definition their source refers to, dependencies first."""
     order: list[str] = []
+    seen: set[str] = set()
 
     def visit(name: str) -> None:
-        if name in order:
+        if name in seen:  # done, or being visited (definitions that refer to each other)
             return
-        src = inspect.getsource(defs[name])
+        seen.add(name)
+        tree = ast.parse(textwrap.dedent(inspect.getsource(defs[name])))
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}  # code, not docstrings or comments
         for d in defs:
-            if d != name and re.search(rf"\b{re.escape(d)}\b", src):
+            if d != name and d in used:
                 visit(d)
         order.append(name)
 

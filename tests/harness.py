@@ -5,6 +5,7 @@ import copy
 import numpy as np
 
 from archc.emit_numpy import LAYERS
+from archc.ops import REGISTRY
 
 
 def make_layer(op, attrs, shapes, params, buffers, seed, dtype=np.float64):
@@ -58,29 +59,29 @@ def finite_difference_errors(layer, inputs, seed, h=1e-6, samples=24):
     return errors
 
 
-def inputs_for(shapes, seed, dtype=np.float64):
+def inputs_for(shapes, seed, dtype=np.float64, scale=1.0):
     rng = np.random.default_rng(seed + 1)
-    return [rng.standard_normal(s).astype(dtype) for s in shapes]
+    return [(scale * rng.standard_normal(s)).astype(dtype) for s in shapes]
 
 
-def check_finite_differences(case, seed, tol=1e-6):
+def check_finite_differences(case, seed, tol=1e-6, scale=1.0):
     """Every gradient of the op's NumPy layer (dLdA of each input, dLd<param>) against float64 central
     differences; an AssertionError names the quantity."""
     op, attrs, shapes, _out, params, buffers = case
     layer = make_layer(op, attrs, shapes, params, buffers, seed)
-    for quantity, err in finite_difference_errors(layer, inputs_for(shapes, seed), seed).items():
+    for quantity, err in finite_difference_errors(layer, inputs_for(shapes, seed, scale=scale), seed).items():
         assert err < tol, f"{op} {quantity}: relative error {err:.2e} with attrs {attrs}, inputs {shapes}"
 
 
-def check_against_torch(case, seed, torch, tol=1e-8):
+def check_against_torch(case, seed, torch, tol=1e-8, scale=1.0):
     """The op's NumPy layer against the independent torch reference: output, every gradient, buffers."""
     from tests.torch_ref import reference
 
     op, attrs, shapes, out, params, buffers = case
     layer = make_layer(op, attrs, shapes, params, buffers, seed)
-    training = op != "dropout"
+    training = REGISTRY[op].family != "regularize"  # random masks are compared in eval mode
     layer.training = training
-    inputs = inputs_for(shapes, seed)
+    inputs = inputs_for(shapes, seed, scale=scale)
     t_inputs = [torch.tensor(x, requires_grad=True) for x in inputs]
     t_params = {k: torch.tensor(v, requires_grad=True) for k, v in layer.params.items()}
     t_buffers = {k: torch.tensor(v) for k, v in layer.buffers.items()}
@@ -101,11 +102,11 @@ def check_against_torch(case, seed, torch, tol=1e-8):
             np.testing.assert_allclose(layer.buffers[k], t_buffers[k].numpy(), rtol=tol, atol=1e-10, err_msg=k)
 
 
-def check_op(case, seed):
+def check_op(case, seed, scale=1.0):
     """One op case through every check available: finite differences always, torch where installed."""
-    check_finite_differences(case, seed)
+    check_finite_differences(case, seed, scale=scale)
     try:
         import torch
     except ImportError:
         return
-    check_against_torch(case, seed, torch)
+    check_against_torch(case, seed, torch, scale=scale)

@@ -10,8 +10,10 @@ from tests.conftest import SPECS
 from tests.emitted import load_source, model_class
 from tests.random_nets import random_spec
 
-SPEC_NETS = [(str(p), n.name) for p in sorted(SPECS.glob("*.arch")) for n in archc.parse(str(p)).networks]
-CONCRETE = {"varres_cnn": (2, 1, 40, 48)}
+SPEC_NETS = [(str(p), n.name) for p in [*sorted(SPECS.glob("*.arch")), *sorted(SPECS.glob("zoo/*.arch"))]
+             for n in archc.parse(str(p)).networks]
+CONCRETE = {"varres_cnn": (2, 1, 40, 48), "inception_v3": (2, 3, 80, 80), "unet": (2, 1, 32, 48)}
+ZOO_INPUT = (2, 3, 64, 64)  # small enough for float64 in every form, large enough for every stage
 RANDOM = list(range(200))
 
 
@@ -45,7 +47,8 @@ def torch_results(torch, module, x, g):
 
 
 def check_all_forms(spec, network, tmp_path, training):
-    typed = archc.check(spec, network, input_shape=CONCRETE.get(network))
+    shape = CONCRETE.get(network) or (ZOO_INPUT if "/zoo/" in spec else None)
+    typed = archc.check(spec, network, input_shape=shape)
     rng = np.random.default_rng(0)
     model = archc.compile(typed, dtype=np.float64)
     randomize(model, rng)

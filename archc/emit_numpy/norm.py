@@ -7,7 +7,7 @@ import numpy as np
 from archc.emit_numpy.base import Layer, register
 
 
-def _normalise_backward(dLdZ, xhat, inv_std, weight, axes, count):
+def normalise_backward(dLdZ, xhat, inv_std, weight, axes):
     """dL/dA of Z = weight * (A - mean) * inv_std + bias, with mean and var taken over ``axes``."""
     dxhat = dLdZ * weight if weight is not None else dLdZ
     mean_d = dxhat.mean(axis=axes, keepdims=True)
@@ -59,7 +59,7 @@ class BatchNorm(Layer):
             self.grads["bias"] += dLdZ.sum(axis=self.axes)
         if not self.training:
             return dLdZ * (self.w if self.w is not None else 1) * self.inv_std
-        return _normalise_backward(dLdZ, self.xhat, self.inv_std, self.w, self.axes, None)
+        return normalise_backward(dLdZ, self.xhat, self.inv_std, self.w, self.axes)
 
 
 register("batchnorm1d", BatchNorm)
@@ -93,7 +93,7 @@ class LayerNorm(Layer):
             lead = tuple(range(dLdZ.ndim - self.attrs["ndim"]))
             self.grads["weight"] += (dLdZ * self.xhat).sum(axis=lead)
             self.grads["bias"] += dLdZ.sum(axis=lead)
-        return _normalise_backward(dLdZ, self.xhat, self.inv_std, w, self.axes, None)
+        return normalise_backward(dLdZ, self.xhat, self.inv_std, w, self.axes)
 
 
 register("layernorm", LayerNorm)

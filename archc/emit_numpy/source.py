@@ -8,17 +8,17 @@ names, the same loop (and the same gradient accumulation) the NumPy model runs o
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from archc import codegen, sizes
 from archc.dims import dim_str
-from archc.emit_numpy import activation, base, conv, conv_math, linear, merge, norm, pool, resample, structural
+from archc.emit_numpy import base, conv_math
 from archc.emit_numpy.base import LAYERS
 from archc.ir.graph import param_key
 from archc.ir.interpret import Interpreter
 from archc.shape_infer import TypedGraph
 
-MODULES = (sizes, base, conv_math, resample, activation, conv, linear, norm, pool, structural, merge)
 _METHODS = ("forward", "backward", "layers", "train", "eval", "zero_grad", "parameters", "gradients", "state_dict",
             "load_state_dict", "KEYS", "dtype", "training")
 _MODEL_METHODS = '''
@@ -71,7 +71,8 @@ _MODEL_METHODS = '''
 def emit_numpy_source(typed: TypedGraph, class_name: str | None = None) -> str:
     """Standalone NumPy source for the model ``build_numpy(typed)`` builds."""
     g = typed.graph
-    defs = codegen.definitions(MODULES)
+    modules = {sizes, base, conv_math, *(sys.modules[cls.__module__] for cls in LAYERS.values())}
+    defs = codegen.definitions(sorted(modules, key=lambda m: m.__name__))
     classes = sorted({LAYERS[n.op].__name__ for n in g.nodes})
     body = "\n\n\n".join(codegen.sources(codegen.closure(["Layer", *classes], defs), defs))
     body = body.replace("  # noqa: N803", "")

@@ -45,20 +45,84 @@ class Downsample(nn.Module):
 
 
 class GlobalPool(nn.Module):
-    """Max or mean over every spatial position: (N, C, *size) -> (N, C)."""
+    """Max or mean over every spatial position: (N, C, *size) -> (N, C), or (N, C, 1, ...) with keepdim."""
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, keepdim: bool = False) -> None:
         super().__init__()
         self.mode = mode
+        self.keepdim = keepdim
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         flat = x.flatten(2)
-        if self.mode == "max":
-            return flat.max(dim=2).values
-        return flat.mean(dim=2)
+        out = flat.max(dim=2).values if self.mode == "max" else flat.mean(dim=2)
+        return out.reshape(out.shape + (1,) * (x.dim() - 2)) if self.keepdim else out
 
     def extra_repr(self) -> str:
-        return f"mode={self.mode!r}"
+        return f"mode={self.mode!r}, keepdim={self.keepdim}"
+
+
+class Pad(nn.Module):
+    """Pad the spatial dims by (before, after) per dim (constant, reflect or replicate) and the channels
+    with the constant (zeros for reflect and replicate)."""
+
+    def __init__(self, sides: tuple, channels: tuple = (0, 0), mode: str = "constant", value: float = 0.0) -> None:
+        super().__init__()
+        self.sides, self.channels, self.mode, self.value = sides, channels, mode, value
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        spatial = [p for b, e in reversed(self.sides) for p in (b, e)]  # F.pad lists the last dim first
+        if self.mode == "constant":
+            return nn.functional.pad(x, spatial + list(self.channels), value=self.value)
+        if any(self.channels):
+            x = nn.functional.pad(x, [0, 0] * len(self.sides) + list(self.channels))
+        return nn.functional.pad(x, spatial, mode=self.mode)
+
+    def extra_repr(self) -> str:
+        return f"sides={self.sides}, channels={self.channels}, mode={self.mode!r}, value={self.value}"
+
+
+class Permute(nn.Module):
+    """Reorder the dims (as torchvision.ops.Permute)."""
+
+    def __init__(self, dims: tuple) -> None:
+        super().__init__()
+        self.dims = list(dims)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.permute(x, self.dims)
+
+    def extra_repr(self) -> str:
+        return f"dims={self.dims}"
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels of each position of an (N, C, *spatial) tensor (ConvNeXt's)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.movedim(1, -1)
+        x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.movedim(-1, 1)
+
+
+class StochasticDepth(nn.Module):
+    """In training, zero the input per example ("row") or for the whole batch ("batch") with probability p,
+    scaling what survives by 1/(1-p); the identity in eval (as torchvision.ops.StochasticDepth)."""
+
+    def __init__(self, p: float, mode: str = "row") -> None:
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        shape = [x.shape[0]] + [1] * (x.dim() - 1) if self.mode == "row" else [1] * x.dim()
+        keep = torch.empty(shape, dtype=x.dtype, device=x.device).bernoulli_(1.0 - self.p)
+        if self.p < 1.0:
+            keep = keep / (1.0 - self.p)
+        return x * keep
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, mode={self.mode!r}"
 
 
 def keep_spec_names(module: nn.Module, names: dict[str, str]) -> None:

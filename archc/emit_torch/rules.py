@@ -84,7 +84,7 @@ class Parameter:
 
 
 Impl = Module | Infix | Call | Parameter
-SPATIAL = ("kernel_size", "stride", "padding", "dilation", "output_padding")
+SPATIAL = ("kernel_size", "stride", "padding", "dilation", "output_padding", "output_size")
 
 
 def constructor_kwargs(impl: Module) -> dict[str, Any]:
@@ -125,6 +125,19 @@ RULES["dropout"] = lambda a, ins: Module("nn.Dropout", {"p": a["p"]})
 RULES["flatten"] = lambda a, ins: Module("nn.Flatten", {"start_dim": a["start_dim"]})
 RULES["linear"] = lambda a, ins: Module("nn.Linear", {"in_features": ins[0][-1], "out_features": a["out_features"],
                                                       "bias": a["bias"]})
+RULES["hardtanh"] = lambda a, ins: Module("nn.Hardtanh", {"min_val": a["min_val"], "max_val": a["max_val"]})
+RULES["silu"] = lambda a, ins: Module("nn.SiLU")
+RULES["hardswish"] = lambda a, ins: Module("nn.Hardswish")
+RULES["hardsigmoid"] = lambda a, ins: Module("nn.Hardsigmoid")
+RULES["mish"] = lambda a, ins: Module("nn.Mish")
+RULES["softplus"] = lambda a, ins: Module("nn.Softplus", {"beta": a["beta"], "threshold": a["threshold"]})
+RULES["prelu"] = lambda a, ins: Module("nn.PReLU", {"num_parameters": a["num_parameters"], "init": a["init"]})
+RULES["dropout1d"] = lambda a, ins: Module("nn.Dropout1d", {"p": a["p"]})
+RULES["dropout2d"] = lambda a, ins: Module("nn.Dropout2d", {"p": a["p"]})
+RULES["stochastic_depth"] = lambda a, ins: Module("StochasticDepth", {"p": a["p"], "mode": a["mode"]})
+RULES["permute"] = lambda a, ins: Module("Permute", {"dims": a["dims"]})
+RULES["channel_shuffle"] = lambda a, ins: Module("nn.ChannelShuffle", {"groups": a["groups"]})
+RULES["chunk"] = lambda a, ins: Call("torch.chunk", {"chunks": a["chunks"], "dim": a["dim"]}, index=a["index"])
 RULES["add"] = lambda a, ins: Infix("+")
 RULES["mul"] = lambda a, ins: Infix("*")
 RULES["concat"] = lambda a, ins: Call("torch.cat", {"dim": a["dim"]}, listed=True)
@@ -149,13 +162,24 @@ def _conv_transpose(a, ins):
 @rule("maxpool1d", "maxpool2d")
 def _maxpool(a, ins):
     return Module(f"nn.MaxPool{_spatial(ins)}d", {"kernel_size": a["kernel_size"], "stride": a["stride"],
-                                                  "padding": a["padding"]})
+                                                  "padding": a["padding"], "ceil_mode": a["ceil_mode"]})
 
 
 @rule("meanpool1d", "meanpool2d")
 def _meanpool(a, ins):
     return Module(f"nn.AvgPool{_spatial(ins)}d", {"kernel_size": a["kernel_size"], "stride": a["stride"],
-                                                  "padding": a["padding"], "count_include_pad": True})
+                                                  "padding": a["padding"], "ceil_mode": a["ceil_mode"],
+                                                  "count_include_pad": a["count_include_pad"]})
+
+
+@rule("adaptive_maxpool1d", "adaptive_maxpool2d")
+def _adaptive_max(a, ins):
+    return Module(f"nn.AdaptiveMaxPool{_spatial(ins)}d", {"output_size": a["output_size"]})
+
+
+@rule("adaptive_meanpool1d", "adaptive_meanpool2d")
+def _adaptive_mean(a, ins):
+    return Module(f"nn.AdaptiveAvgPool{_spatial(ins)}d", {"output_size": a["output_size"]})
 
 
 @rule("batchnorm1d", "batchnorm2d")
@@ -182,4 +206,42 @@ def _downsample(a, ins):
 
 @rule("global_pool")
 def _global_pool(a, ins):
-    return Module("GlobalPool", {"mode": a["mode"]})
+    return Module("GlobalPool", {"mode": a["mode"], "keepdim": a["keepdim"]})
+
+
+@rule("resize1d", "resize2d")
+def _resize(a, ins):
+    kwargs: dict[str, Any] = {"size": a["size"]} if a["size"] else {"scale_factor": float(a["scale"])}
+    kwargs["mode"] = a["mode"]
+    if a["mode"] != "nearest":
+        kwargs["align_corners"] = a["align_corners"]
+    return Module("nn.Upsample", kwargs)
+
+
+@rule("groupnorm")
+def _groupnorm(a, ins):
+    return Module("nn.GroupNorm", {"num_groups": a["num_groups"], "num_channels": ins[0][1], "eps": a["eps"],
+                                   "affine": a["affine"]})
+
+
+@rule("instancenorm1d", "instancenorm2d")
+def _instancenorm(a, ins):
+    return Module(f"nn.InstanceNorm{_spatial(ins)}d", {"num_features": ins[0][1], "eps": a["eps"],
+                                                       "affine": a["affine"]})
+
+
+@rule("layernorm2d")
+def _layernorm2d(a, ins):
+    return Module("LayerNorm2d", {"normalized_shape": ins[0][1], "eps": a["eps"], "elementwise_affine": a["affine"]})
+
+
+@rule("layer_scale")
+def _layer_scale(a, ins):
+    return Parameter((ins[0][1], *(1,) * (len(ins[0]) - 2)), a["init"])
+
+
+@rule("pad")
+def _pad(a, ins):
+    n = _spatial(ins)
+    sides = a["amount"] * n if len(a["amount"]) == 1 else a["amount"]
+    return Module("Pad", {"sides": tuple(sides), "channels": a["channels"], "mode": a["mode"], "value": a["value"]})

@@ -1,7 +1,8 @@
 """Op attributes: their kinds, defaults and validation, and binding a call's arguments to them.
 
 Kinds: ``int``, ``float``, ``bool``, ``choice``, ``str``, ``ints`` (an int or a tuple of
-``spatial`` ints, normalised to a tuple), ``sides`` (padding amounts: an int for every side,
+``spatial`` ints, normalised to a tuple), ``intlist`` (an int or a tuple of any length),
+``pair`` (an int, or a (before, after) pair), ``sides`` (padding amounts: an int for every side,
 a tuple of ints per dim, or a tuple of (before, after) pairs), ``ref`` (a value the op
 reads: it becomes an input of the node) and ``refs`` (any number of them, positionally).
 """
@@ -15,7 +16,7 @@ from typing import Any
 from archc.errors import SpecError, did_you_mean
 
 REQUIRED = object()
-KINDS = ("int", "float", "bool", "choice", "str", "ints", "sides", "ref", "refs", "floats")
+KINDS = ("int", "float", "bool", "choice", "str", "ints", "intlist", "sides", "pair", "ref", "refs", "floats")
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,22 @@ def check_value(op: Any, a: Attr, v: Any) -> Any:
         for x in items:
             _check_bounds(where, a, x)
         return tuple(items)
+    if a.kind == "intlist":
+        items = v if isinstance(v, tuple) else (v,)
+        if not items or not all(_is_int(x) for x in items):
+            raise SpecError(f"{where} must be an int or a tuple of ints, got {v!r}")
+        for x in items:
+            _check_bounds(where, a, x)
+        return tuple(items)
     if a.kind == "sides":
         return _sides(where, a, v)
+    if a.kind == "pair":
+        pair = (v, v) if _is_int(v) else v
+        if not (isinstance(pair, tuple) and len(pair) == 2 and all(_is_int(x) for x in pair)):
+            raise SpecError(f"{where} must be an int or a (before, after) pair of ints, got {v!r}")
+        for x in pair:
+            _check_bounds(where, a, x)
+        return pair
     if a.kind == "ref":
         if not isinstance(v, str):
             raise SpecError(f"{where} must name a layer or an input, got {v!r}")

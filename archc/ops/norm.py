@@ -1,4 +1,4 @@
-"""Normalisation: batchnorm1d/2d (running statistics as buffers) and layernorm."""
+"""Normalisation and scales: batch, layer, group and instance norms; a learned per-channel scale."""
 
 from archc.dims import shape_str
 from archc.errors import ShapeError
@@ -66,3 +66,58 @@ register(OpDef(name="layernorm", family="norm", positional=("ndim",),
                shape=ln_shape, params=ln_params,
                label=lambda a, ins: f"last {a['ndim']} dim(s)",
                doc="layer normalisation over the last ndim dims", inputs_doc="[*, D...] -> same"))
+
+
+# -- the norms and scales of the torchvision zoo ----------------------------------------------------------
+def _channels_at_least(name, rank):
+    def shape(ins, a):
+        (x,) = ins
+        if len(x) < rank:
+            raise ShapeError(f"{name} expects an input [N, C, *spatial], got {shape_str(x)}")
+        concrete(name, "channel count", x[1], x)
+        if "num_groups" in a and x[1] % a["num_groups"]:
+            raise ShapeError(f"{name}: {x[1]} channels do not divide into num_groups={a['num_groups']}")
+        return x
+    return shape
+
+
+def channel_params(ins, a):
+    c = ins[0][1]
+    return {"weight": (c,), "bias": (c,)} if a["affine"] else {}
+
+
+register(OpDef(name="groupnorm", family="norm", positional=("num_groups",),
+               attrs=(Attr("num_groups", "int", minimum=1, doc="groups of channels normalised together"),
+                      Attr("eps", "float", 1e-5, above=0, doc="added to the variance before the square root"),
+                      Attr("affine", "bool", True, doc="learned per-channel scale (weight) and shift (bias)")),
+               shape=_channels_at_least("groupnorm", 2), params=channel_params,
+               label=lambda a, ins: f"{a['num_groups']} groups",
+               doc="normalisation over each group of channels (and positions), per example",
+               inputs_doc="[N, C, *] -> same"))
+IN_ATTRS = (Attr("eps", "float", 1e-5, above=0, doc="added to the variance before the square root"),
+            Attr("affine", "bool", False, doc="learned per-channel scale and shift (PyTorch's default: none)"))
+register(OpDef(name="instancenorm1d", family="norm", attrs=IN_ATTRS, shape=_channels_at_least("instancenorm1d", 3),
+               params=channel_params, doc="normalisation per example and channel, over positions",
+               inputs_doc="[N, C, W] -> same"))
+register(OpDef(name="instancenorm2d", family="norm", attrs=IN_ATTRS, shape=_channels_at_least("instancenorm2d", 4),
+               params=channel_params, doc="normalisation per example and channel, over positions",
+               inputs_doc="[N, C, H, W] -> same"))
+register(OpDef(name="layernorm2d", family="norm", window=KEEP,
+               attrs=(Attr("eps", "float", 1e-5, above=0, doc="added to the variance before the square root"),
+                      Attr("affine", "bool", True, doc="learned per-channel scale (weight) and shift (bias)")),
+               shape=_channels_at_least("layernorm2d", 3), params=channel_params,
+               doc="layer normalisation over the channels of each position (ConvNeXt's LayerNorm2d)",
+               inputs_doc="[N, C, *spatial] -> same"))
+
+
+def scale_params(ins, a):
+    x = ins[0]
+    return {"": (x[1], *(1,) * (len(x) - 2))}
+
+
+register(OpDef(name="layer_scale", family="norm", window=KEEP, positional=("init",),
+               attrs=(Attr("init", "float", 1e-6, doc="the initial value of every scale"),),
+               shape=_channels_at_least("layer_scale", 2), params=scale_params,
+               label=lambda a, ins: f"init {a['init']:g}",
+               doc="a learned scale per channel, owned by the enclosing block (ConvNeXt's layer_scale; its "
+                   "state-dict key is the layer's own name)", inputs_doc="[N, C, *] -> same"))
