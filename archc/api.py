@@ -100,11 +100,13 @@ def input_shapes(graph: Graph, shape: tuple | dict | None) -> dict[str, tuple] |
 def check(spec: Spec, network: str | None = None, overrides: Overrides = None,
           input_shape: tuple | dict | None = None, max_nodes: int = MAX_NODES) -> TypedGraph:
     """Load and shape-check a spec; raises one ArchcError on the first problem."""
+    from archc.summary import CheckedNetwork
+
     if isinstance(spec, TypedGraph) and input_shape is None:
-        return spec
+        return CheckedNetwork.of(spec)
     graph = load(spec, network, overrides, max_nodes)
     try:
-        return infer(graph, input_shapes(graph, input_shape))
+        return CheckedNetwork.of(infer(graph, input_shapes(graph, input_shape)))
     except ArchcError as e:
         raise e.with_span(None, graph.source) from None
 

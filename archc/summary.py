@@ -70,22 +70,12 @@ def summary_table(typed: TypedGraph) -> Any:
     from rich.table import Table
 
     g = typed.graph
+    header, body, total = rows(typed)
     table = Table(title=f"{g.name}  ({g.file})", title_justify="left", show_footer=True)
-    table.add_column("Layer", footer="Total")
-    table.add_column("Op")
-    table.add_column("Output shape")
-    table.add_column("Params", justify="right", footer=f"{typed.total_params:,}")
-    table.add_column("MACs per sample", justify="right", footer=num(typed.total_macs))
-    spatial = any(layer.receptive_field for layer in typed.layers.values())
-    if spatial:
-        table.add_column("RF", justify="right")
-        table.add_column("Jump", justify="right")
-    for i in g.inputs:
-        table.add_row(i.name, "input", pretty_shape(typed.shapes[i.name]), "", "", *(["", ""] if spatial else []))
-    for layer in typed.layers.values():
-        extra = [_by(layer.receptive_field), _by(layer.jump)] if spatial else []
-        table.add_row(layer.name, layer.op, pretty_shape(layer.shape), f"{layer.n_params:,}" if layer.n_params else "-",
-                      num(layer.macs_per_sample) or "-", *extra)
+    for i, (name, foot) in enumerate(zip(header, total)):
+        table.add_column(name, footer=foot, justify="right" if i >= 3 else "left")
+    for r in body:
+        table.add_row(*r)
     return table
 
 
@@ -112,3 +102,47 @@ def print_summary(typed: TypedGraph, console: Any = None) -> None:
     console.print(summary_table(typed))
     for line in footer_lines(typed):
         console.print(line, highlight=False)
+
+
+def rows(typed: TypedGraph) -> tuple[list[str], list[list[str]], list[str]]:
+    """(header, body rows, total row) of the summary table, as text cells."""
+    spatial = any(layer.receptive_field for layer in typed.layers.values())
+    header = ["Layer", "Op", "Output shape", "Params", "MACs per sample"] + (["RF", "Jump"] if spatial else [])
+    body = [[i.name, "input", pretty_shape(typed.shapes[i.name]), "", ""] + (["", ""] if spatial else [])
+            for i in typed.graph.inputs]
+    for layer in typed.layers.values():
+        body.append([layer.name, layer.op, pretty_shape(layer.shape), f"{layer.n_params:,}" if layer.n_params else "-",
+                     num(layer.macs_per_sample) or "-"]
+                    + ([_by(layer.receptive_field), _by(layer.jump)] if spatial else []))
+    total = ["Total", "", "", f"{typed.total_params:,}", num(typed.total_macs)] + (["", ""] if spatial else [])
+    return header, body, total
+
+
+class CheckedNetwork(TypedGraph):
+    """A checked network (what archc.check returns) that shows its summary table in a notebook."""
+
+    def _repr_markdown_(self) -> str:
+        header, body, total = rows(self)
+        lines = [f"**{self.graph.name}** ({self.graph.file})", "", "| " + " | ".join(header) + " |",
+                 "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in [*body, total]]
+        return "\n".join([*lines, "", *footer_lines(self)])
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        header, body, total = rows(self)
+        right = {3, 4, 5, 6}
+
+        def row(cells: list[str], tag: str = "td") -> str:
+            return "<tr>" + "".join(f'<{tag} style="text-align:{"right" if i in right else "left"}">'
+                                    f"{escape(c)}</{tag}>" for i, c in enumerate(cells)) + "</tr>"
+
+        table = (f"<table><thead>{row(header, 'th')}</thead><tbody>{''.join(row(r) for r in body)}</tbody>"
+                 f"<tfoot>{row(total, 'th')}</tfoot></table>")
+        notes = "".join(f"<p>{escape(line)}</p>" for line in footer_lines(self))
+        return f"<div><p><b>{escape(self.graph.name)}</b> ({escape(str(self.graph.file))})</p>{table}{notes}</div>"
+
+    @classmethod
+    def of(cls, typed: TypedGraph) -> CheckedNetwork:
+        return typed if isinstance(typed, cls) else cls(**vars(typed))
