@@ -107,7 +107,7 @@ class Compounds:
         single = len(body) == 1 and len(r.body) == 1
         for t in range(n):
             env = {**frame_r.env, r.index: t} if r.index else frame_r.env
-            if single:
+            if single or local is None:  # one item per iteration, or spliced into the seq: no level
                 it_frame = frame_r.nested(env=env)
             else:
                 it_local = frame_r.level.claim(frame_r.level.auto("iteration"), r.span).rpartition(".")[2]
