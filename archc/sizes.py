@@ -27,10 +27,11 @@ def pool_ceil_out(size, kernel, stride=1, padding=0, dilation=1):
 def ceil_needs_concrete(kernel, stride, padding, dilation=1):
     """Whether pool_ceil_out's last-window correction can apply, so that a symbolic size cannot be decided.
 
-    With no padding and windows at least as long as the stride, the last window always starts inside
-    the input, so the correction never applies.
+    The last window starts at most p + s - 1 - d(K-1) - 1 positions past the input's last index, so
+    the correction never applies while p + s <= d(K-1) + 1: windows at least as long as the stride
+    with no padding, or stride 1 with any padding (GoogLeNet's 3x3/1 ceil-mode pools, padding 1).
     """
-    return padding > 0 or dilation * (kernel - 1) + 1 < stride
+    return padding + stride > dilation * (kernel - 1) + 1
 
 
 def conv_transpose_out(size, kernel, stride=1, padding=0, dilation=1, output_padding=0):

@@ -58,3 +58,25 @@ def test_equal_forms_compare_equal():
     assert floordiv(floordiv(w, 2) + 1, 3) == floordiv(w + 2, 6)
     assert ceildiv(w, 2) == floordiv(w + 1, 2)
     assert w - w == 0 and isinstance(w - w, int)
+
+
+def test_ceil_mode_pools_stay_symbolic_when_no_last_window_can_start_in_the_padding():
+    """pool_ceil_out drops a last window that would start in the right padding; ceil_needs_concrete says
+    exactly when that can happen, so that symbolic sizes are refused only then (stride 1 never:
+    GoogLeNet's maxpool2d(3, stride=1, padding=1, ceil_mode=true) keeps H)."""
+    import pytest
+
+    import archc
+    from archc.errors import ArchcError
+    from archc.sizes import ceil_needs_concrete, pool_ceil_out
+
+    for k in range(1, 6):
+        for s in range(1, 6):
+            for p in range(0, k // 2 + 1):
+                dropped = any(pool_ceil_out(w, k, s, p) != (w + 2 * p - k + s - 1) // s + 1
+                              for w in range(max(1, k - 2 * p), 40))
+                assert dropped == ceil_needs_concrete(k, s, p), (k, s, p)
+    spec = "network n {{\n  input x: [N, 4, H, W]\n  maxpool2d(3, stride={}, padding=1, ceil_mode=true)\n}}\n"
+    assert archc.check(spec.format(1)).output_shapes[0][2:] == tuple(sym(d) for d in "HW")
+    with pytest.raises(ArchcError, match="must be concrete"):
+        archc.check(spec.format(3))

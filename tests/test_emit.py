@@ -77,14 +77,19 @@ def check_all_forms(spec, network, tmp_path, training):
                 results[label] = torch_results(torch, module, x, g)
     y0, dx0, grads0 = results["numpy"]
     scale = max(1.0, float(np.abs(y0).max()))
+    # torch's float64 hardsigmoid gradient multiplies by 1/6 rounded to float32 (3e-8 off, as in
+    # tests/op_cases.py; autograd differentiates it in every torch form), so the torch forms' parameter
+    # gradients behind a hardsigmoid agree to about 1e-7
+    hardsigmoid = any(n.op == "hardsigmoid" for n in typed.graph.nodes)
     for label, (y, dx, grads) in results.items():
+        tol = 1e-7 if hardsigmoid and label.startswith("torch") else 1e-9
         np.testing.assert_allclose(y, y0, rtol=1e-9, atol=1e-9 * scale, err_msg=f"{label}: output")
         np.testing.assert_allclose(dx, dx0, rtol=1e-8, atol=1e-9 * max(1.0, float(np.abs(dx0).max())),
                                    err_msg=f"{label}: dL/dx")
         assert set(grads) == set(grads0), label
         for k, v in grads.items():
             ref = grads0[k]
-            np.testing.assert_allclose(v, ref, rtol=1e-8, atol=1e-9 * max(1.0, float(np.abs(ref).max())),
+            np.testing.assert_allclose(v, ref, rtol=max(1e-8, tol), atol=tol * max(1.0, float(np.abs(ref).max())),
                                        err_msg=f"{label}: {k}")
 
 
