@@ -5,6 +5,7 @@
     emit     -> standalone source text            format   -> the spec as DSL or YAML text
     summary  -> table / JSON of a checked net     render   -> graphviz diagram
     ops      -> the op reference from the registry
+    explain  -> teaching reports (archc.teach)
 """
 
 from __future__ import annotations
@@ -172,3 +173,14 @@ def ops(name: str | None = None) -> list[dict[str, Any]]:
     from archc.reference import op_reference
 
     return op_reference(name)
+
+
+# -- teaching reports (archc.teach) ------------------------------------------------------------------------
+def explain(spec: Spec, network: str | None = None, overrides: Overrides = None,
+            input_shape: tuple | dict | None = None, layers: str | list[str] | None = None) -> Any:
+    """Each layer's output sizes, parameter count and MACs as formulas, in textbook form and with the
+    numbers filled in: an Explanation (``.text()``, ``.markdown()``, ``.latex()``, ``.to_dict()``; it
+    displays in notebooks)."""
+    from archc.teach.explain import explain as explain_typed
+
+    return explain_typed(check(spec, network, overrides, input_shape), [layers] if isinstance(layers, str) else layers)
