@@ -5,7 +5,7 @@
     emit     -> standalone source text            format   -> the spec as DSL or YAML text
     summary  -> table / JSON of a checked net     render   -> graphviz diagram
     ops      -> the op reference from the registry
-    explain  -> teaching reports (archc.teach)
+    explain, valid_inputs  -> teaching reports (archc.teach)
 """
 
 from __future__ import annotations
@@ -104,9 +104,16 @@ def check(spec: Spec, network: str | None = None, overrides: Overrides = None,
     if isinstance(spec, TypedGraph) and input_shape is None:
         return spec
     graph = load(spec, network, overrides, max_nodes)
+    given = input_shapes(graph, input_shape)
     try:
-        return infer(graph, input_shapes(graph, input_shape))
+        return infer(graph, given)
     except ArchcError as e:
+        if given:  # say which sizes would work, where the given ones do not
+            from archc.teach.valid import misfit_note
+
+            note = misfit_note(graph, given)
+            if note:
+                e.add_note(note)
         raise e.with_span(None, graph.source) from None
 
 
@@ -184,3 +191,10 @@ def explain(spec: Spec, network: str | None = None, overrides: Overrides = None,
     from archc.teach.explain import explain as explain_typed
 
     return explain_typed(check(spec, network, overrides, input_shape), [layers] if isinstance(layers, str) else layers)
+
+
+def valid_inputs(spec: Spec, network: str | None = None, overrides: Overrides = None) -> Any:
+    """The sizes each symbolic input dim may take: an InputSizes (``.text()``: ``H >= 8, W >= 8``)."""
+    from archc.teach.valid import input_sizes
+
+    return input_sizes(check(load(spec, network, overrides)))

@@ -10,6 +10,7 @@ from archc import api
 from archc.cli.common import checked, err, input_shape, networks, spec_options, write_output
 from archc.dims import shape_str
 from archc.errors import ArchcError, SpecError
+from archc.teach.valid import valid_line
 
 
 def add_check(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +35,9 @@ def run_check(args: argparse.Namespace) -> int:
                 if not args.quiet:
                     outs = ", ".join(shape_str(s) for s in typed.output_shapes)
                     print(f"ok  {path}: {typed.graph.name}  {typed.total_params:,} params  -> {outs}")
+                    valid = valid_line(typed)
+                    if valid:
+                        print(f"    valid inputs: {valid}")
         except ArchcError as e:
             failures += 1
             err(e.format())
