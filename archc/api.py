@@ -5,7 +5,7 @@
     emit     -> standalone source text            format   -> the spec as DSL or YAML text
     summary  -> table / JSON of a checked net     render   -> graphviz diagram
     ops      -> the op reference from the registry
-    explain, valid_inputs  -> teaching reports (archc.teach)
+    explain, valid_inputs, warnings  -> teaching reports (archc.teach)
 """
 
 from __future__ import annotations
@@ -198,3 +198,18 @@ def valid_inputs(spec: Spec, network: str | None = None, overrides: Overrides = 
     from archc.teach.valid import input_sizes
 
     return input_sizes(check(load(spec, network, overrides)))
+
+
+def warnings(spec: Spec, network: str | None = None, overrides: Overrides = None) -> list[ArchcError]:
+    """Warnings (SpecWarning diagnostics): network parameters and block arguments named like input dims."""
+    from archc.teach.shadow import shadow_warnings
+
+    module = _module(spec)
+    return shadow_warnings(module, network, load(module, network, overrides).params)
+
+
+def _module(spec: Spec) -> ast.Module:
+    if isinstance(spec, TypedGraph | Graph):
+        g = spec.graph if isinstance(spec, TypedGraph) else spec
+        return parse(g.file, g.source) if g.source is not None else parse(g.file)
+    return spec if isinstance(spec, ast.Module) else parse(spec)

@@ -105,3 +105,28 @@ def test_an_input_that_breaks_the_network_names_the_layer_and_the_valid_sizes():
     assert "the network accepts H >= 8, W >= 8; here H = 4" in err
     code, _, err = run("summary", UNET, "--input", "1,1,48,40")
     assert code == 1 and "concat" in err and "here W = 40" in err and "H = 48" not in err
+
+
+SHADOW = """block down(H) {
+  conv2d(H, kernel=3, padding=1) -> maxpool2d(2)
+}
+network handout(N=81) {
+  input x: [N, 1, H, W]
+  conv2d(16, kernel=3, padding=1) -> maxpool2d(2) -> down(32)
+  conv2d(N, kernel=3, padding=1) -> global_pool(max) -> linear(10)
+}
+"""
+
+
+def test_names_that_shadow_input_dims_are_warnings(tmp_path):
+    spec = tmp_path / "handout.arch"
+    spec.write_text(SHADOW)
+    warnings = api.warnings(str(spec))
+    assert [w.span.line for w in warnings] == [4, 1]
+    assert "fixes the batch size to 81" in warnings[0].message
+    assert "inside the block, H means the argument" in warnings[1].message
+    code, out, err = run("check", str(spec))
+    assert code == 0 and "ok" in out
+    assert err.count("warning:") == 2 and f"{spec}:4:17: warning: network parameter 'N'" in err
+    for path in (SPECS / "varres_cnn.arch", SPECS / "hw2p1_cnn.arch", SPECS / "resnet32.arch"):
+        assert api.warnings(str(path)) == [], path

@@ -8,6 +8,7 @@ import sys
 
 from archc import api
 from archc.cli.common import checked, err, input_shape, networks, spec_options, write_output
+from archc.cli.teach import print_warnings
 from archc.dims import shape_str
 from archc.errors import ArchcError, SpecError
 from archc.teach.valid import valid_line
@@ -38,6 +39,7 @@ def run_check(args: argparse.Namespace) -> int:
                     valid = valid_line(typed)
                     if valid:
                         print(f"    valid inputs: {valid}")
+                print_warnings(module, [name], args.set)
         except ArchcError as e:
             failures += 1
             err(e.format())
@@ -55,6 +57,7 @@ def run_summary(args: argparse.Namespace) -> int:
     from archc.summary import print_summary, summary_dict
 
     module, names = networks(args.spec, args.network)
+    print_warnings(module, names, args.set)
     results = [checked(args, module, name) for name in names]
     if args.json:
         data = [summary_dict(t) for t in results]

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from archc import api
-from archc.cli.common import input_shape, networks, spec_options
+from archc.cli.common import err, input_shape, networks, spec_options
 
 
 def output_format(p: argparse.ArgumentParser, latex: bool = False) -> None:
@@ -29,6 +29,13 @@ def show(reports: list[Any], args: argparse.Namespace) -> None:
     sys.stdout.write("\n".join(getattr(r, kind)() for r in reports))
 
 
+def print_warnings(module: Any, names: list, overrides: Any) -> None:
+    """Print each network's warnings (parameters and block arguments named like input dims) to stderr."""
+    for name in names:
+        for w in api.warnings(module, name, overrides):
+            err(w.format())
+
+
 def add_explain(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("explain", help="every output size, parameter count and MAC count as a formula with numbers")
     spec_options(p, several_inputs=True)
@@ -39,6 +46,7 @@ def add_explain(sub: argparse._SubParsersAction) -> None:
 
 def run_explain(args: argparse.Namespace) -> int:
     module, _ = networks(args.spec, args.network)
+    print_warnings(module, [args.network], args.set)
     shapes = [input_shape(t) for t in args.input] or [None]
     reports = [api.explain(module, args.network, args.set, s, args.layer or None) for s in shapes]
     show(reports, args)
