@@ -5,16 +5,18 @@
     emit     -> standalone source text            format   -> the spec as DSL or YAML text
     summary  -> table / JSON of a checked net     render   -> graphviz diagram
     ops      -> the op reference from the registry
-    explain, valid_inputs, warnings  -> teaching reports (archc.teach)
+    explain, valid_inputs, warnings, resolutions, sweep  -> teaching reports (archc.teach)
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from archc.errors import ArchcError, EmitError, SpecError
 from archc.ir import Graph, lower
+from archc.ir.graph import CountCheck
 from archc.ir.lower import MAX_NODES
 from archc.parser import ast, parse_dsl, parse_yaml
 from archc.shape_infer import TypedGraph, infer
@@ -206,6 +208,43 @@ def warnings(spec: Spec, network: str | None = None, overrides: Overrides = None
 
     module = _module(spec)
     return shadow_warnings(module, network, load(module, network, overrides).params)
+
+
+def resolutions(spec: Spec, input_shapes: list, network: str | None = None, overrides: Overrides = None) -> Any:
+    """One network at several input shapes: a Resolutions table (shape and MACs per input, params once)."""
+    from archc.teach.sweep import Resolutions
+
+    graph = load(spec, network, overrides)
+    return Resolutions([check(graph, input_shape=s) for s in input_shapes])
+
+
+def sweep(spec: Spec, name: str, values: range, network: str | None = None, overrides: Overrides = None,
+          input_shape: tuple | dict | None = None) -> Any:
+    """The network checked at each value of parameter ``name``: a Sweep (params, MACs; ``.plot(path)``)."""
+    from archc.teach.sweep import int_param
+    from archc.teach.sweep import sweep as sweep_values
+
+    module, fixed = _module(spec), parse_overrides(overrides)
+    graph = int_param(load(module, network, fixed), name)
+    fixed_counts = _fixed_counts(module, network, fixed, name)
+    return sweep_values(lambda v: _uncounted(module, network, {**fixed, name: v}, input_shape, fixed_counts), name,
+                        values, graph.name)
+
+
+def _fixed_counts(module: ast.Module, network: str | None, overrides: dict, name: str) -> set:
+    """The `expect params/macs` whose value does not change with ``name`` (such as resnet32's
+    ``expect params == 466906``): they hold for one value only, so a sweep or a solve leaves them out."""
+    a = load(module, network, overrides)
+    try:
+        b = load(module, network, {**overrides, name: a.params[name] + 1})
+    except ArchcError:
+        return set()
+    return {c for c, d in zip(a.checks, b.checks) if isinstance(c, CountCheck) and c == d}
+
+
+def _uncounted(module: ast.Module, network: str | None, overrides: dict, input_shape: Any, drop: set) -> TypedGraph:
+    graph = load(module, network, overrides)
+    return check(replace(graph, checks=tuple(c for c in graph.checks if c not in drop)), input_shape=input_shape)
 
 
 def _module(spec: Spec) -> ast.Module:

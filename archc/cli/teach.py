@@ -29,6 +29,20 @@ def show(reports: list[Any], args: argparse.Namespace) -> None:
     sys.stdout.write("\n".join(getattr(r, kind)() for r in reports))
 
 
+def show_tables(reports: list[Any], as_json: bool) -> None:
+    """Print table reports as rich tables (as `archc summary` does), or as JSON."""
+    if as_json:
+        data = [r.to_dict() for r in reports]
+        print(json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    for r in reports:
+        for t in r.tables():
+            width = max(len(line) for line in t.text().splitlines()) + 3 * len(t.header) + 4
+            Console(width=max(110, Console().width, width)).print(t.rich())
+
+
 def print_warnings(module: Any, names: list, overrides: Any) -> None:
     """Print each network's warnings (parameters and block arguments named like input dims) to stderr."""
     for name in names:
