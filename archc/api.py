@@ -5,7 +5,7 @@
     emit     -> standalone source text            format   -> the spec as DSL or YAML text
     summary  -> table / JSON of a checked net     render   -> graphviz diagram
     ops      -> the op reference from the registry
-    explain, valid_inputs, warnings, resolutions, sweep  -> teaching reports (archc.teach)
+    explain, solve, valid_inputs, warnings, resolutions, sweep  -> teaching reports (archc.teach)
 """
 
 from __future__ import annotations
@@ -231,6 +231,39 @@ def sweep(spec: Spec, name: str, values: range, network: str | None = None, over
                         values, graph.name)
 
 
+def solve(spec: Spec, name: str, params: int | None = None, macs: int | None = None, match: Spec | None = None,
+          count: str = "params", network: str | None = None, overrides: Overrides = None,
+          input_shape: tuple | dict | None = None, values: range | None = None, show_all: bool = False) -> Any:
+    """The value(s) of integer parameter ``name`` whose parameter count (or MACs per sample) comes closest
+    to ``params`` (``macs``), or to another spec's (``match``: a spec, or ``"FILE:network"``): a Solution."""
+    from archc.teach.solve import count_of
+    from archc.teach.solve import solve as solve_counts
+    from archc.teach.sweep import int_param
+
+    if sum(x is not None for x in (params, macs, match)) != 1:
+        raise SpecError("solve needs one target: params=N, macs=N or match=OTHER")
+    what = "MACs" if macs is not None or (match is not None and count == "macs") else "params"
+    module, fixed = _module(spec), parse_overrides(overrides)
+    graph = int_param(load(module, network, fixed), name)
+    label = ""
+    if match is not None:
+        other, other_net = _split_match(match)
+        typed = check(other, other_net)
+        if what == "MACs" and not isinstance(typed.total_macs, int) and input_shape is not None:
+            typed = check(typed, input_shape=input_shape)
+        target, label = count_of(typed, what), f"{typed.graph.name}, {typed.graph.file}"
+    else:
+        target = params if params is not None else macs
+    drop = _fixed_counts(module, network, fixed, name)
+    count_of(_uncounted(module, network, fixed, input_shape, drop), what)  # MACs of a symbolic input: say so once
+    values = values or range(1, max(64, 4 * graph.params[name]) + 1)
+    solution = solve_counts(lambda v: count_of(_uncounted(module, network, {**fixed, name: v}, input_shape, drop),
+                                               what), name, int(target), values, graph.name, what, label, show_all)
+    solution.notes += [f"the spec's `expect {c.what} {c.cmp} {c.value}` (line {c.span.line if c.span else '?'}) "
+                       f"holds for one {name}; it is not checked here" for c in graph.checks if c in drop]
+    return solution
+
+
 def _fixed_counts(module: ast.Module, network: str | None, overrides: dict, name: str) -> set:
     """The `expect params/macs` whose value does not change with ``name`` (such as resnet32's
     ``expect params == 466906``): they hold for one value only, so a sweep or a solve leaves them out."""
@@ -252,3 +285,12 @@ def _module(spec: Spec) -> ast.Module:
         g = spec.graph if isinstance(spec, TypedGraph) else spec
         return parse(g.file, g.source) if g.source is not None else parse(g.file)
     return spec if isinstance(spec, ast.Module) else parse(spec)
+
+
+def _split_match(match: Spec) -> tuple[Spec, str | None]:
+    """``"other.arch:net"`` -> (path, network); a path that exists is a path, even with a colon in it."""
+    if isinstance(match, str) and not _is_file(match) and ":" in match:
+        path, _, net = match.rpartition(":")
+        if net.isidentifier():
+            return path, net
+    return match, None

@@ -84,6 +84,9 @@ def test_plot_writes_an_image(tmp_path):
     code, _, err = run("summary", VARRES, "--set", "C=60..100:10", "--input", "1,1,32,32", "--plot", str(png))
     assert code == 0 and f"wrote {png}" in err
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = tmp_path / "solve.svg"
+    code, out, err = run("solve", VARRES, "--for", "C", "--params", "29066", "--set", "C=70..90:5", "--plot", str(svg))
+    assert code == 0 and "<svg" in svg.read_text() and "C = 80" in out
 
 
 def test_bad_ranges_and_sweeps_are_diagnostics():
