@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from archc.dims import shape_str
 from archc.errors import SpecError, did_you_mean
 from archc.ops import REGISTRY
 from archc.shape_infer import TypedGraph
-from archc.summary import jdim, jshape
+from archc.summary import jdim, jshape, pretty_shape
 from archc.teach.formulas import (
     Formula,
     count_text,
@@ -41,8 +40,8 @@ class LayerExplanation:
     @property
     def heading(self) -> str:
         what = f"{self.op} {self.label}".strip()
-        shapes = " + ".join(shape_str(s) for s in self.inputs)
-        return f"{self.name}: {what}, {shapes} → {shape_str(self.output)}"
+        shapes = " + ".join(pretty_shape(s) for s in self.inputs)
+        return f"{self.name}: {what}, {shapes} → {pretty_shape(self.output)}"
 
     def formula(self, name: str) -> Formula:
         """The formula of one quantity: ``H_out``, ``W_out``, ``params`` or ``MACs``."""
@@ -70,7 +69,7 @@ class Explanation(Report):
 
     @property
     def title(self) -> str:
-        shapes = ", ".join(f"{k} {shape_str(v)}" for k, v in self.inputs.items())
+        shapes = ", ".join(f"{k} {pretty_shape(v)}" for k, v in self.inputs.items())
         return f"{self.network} ({self.file}), input {shapes}"
 
     def layer(self, name: str) -> LayerExplanation:
