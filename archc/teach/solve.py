@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import pairwise
-from typing import Any
 
 from archc.errors import ArchcError, SpecError
+from archc.shape_infer import TypedGraph
 from archc.teach.report import Report, Table
 
 FIT_POINTS = 8  # consecutive values the polynomial is fitted to (degree up to FIT_POINTS - 2)
@@ -209,7 +209,7 @@ def solve(count_at: Callable[[int], int], name: str, target: int, values: range,
                     None, len(values), values)
 
 
-def count_of(typed: Any, what: str) -> int:
+def count_of(typed: TypedGraph, what: str) -> int:
     """The parameter count ("params") or MACs per sample ("MACs") of a checked network, as a number."""
     n = typed.total_params if what == "params" else typed.total_macs
     if not isinstance(n, int):

@@ -11,6 +11,7 @@ from typing import Any
 
 from archc.dims import shape_str
 from archc.errors import ArchcError, SpecError
+from archc.ir.graph import Graph
 from archc.shape_infer import TypedGraph
 from archc.summary import jdim, jshape, pretty_shape
 from archc.teach.formulas import count_text
@@ -48,7 +49,7 @@ def split_sweep(pairs: list[str] | None) -> tuple[list[str], tuple[str, range] |
     return fixed, sweeps[0] if sweeps else None
 
 
-def int_param(graph: Any, name: str) -> Any:
+def int_param(graph: Graph, name: str) -> Graph:
     """``graph`` if it has an integer parameter ``name``; else a SpecError that says what ``name`` is."""
     if name not in graph.params:
         inputs = {str(d): i.name for i in graph.inputs for d in i.shape if not isinstance(d, int)}

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 
 from archc import dims
 from archc.dims import Dim, Expr, Floor
+from archc.errors import ArchcError
+from archc.ir.graph import Graph
+from archc.shape_infer import TypedGraph, infer
 
 MAX_EXACT = 100_000  # largest size evaluated for an exact answer
 INEXACT_LIMIT = 4_096  # sizes evaluated where a condition is not quasi-affine
@@ -225,11 +228,11 @@ class InputSizes:
             ({"joint": [c.text() for c in self.joint]} if self.joint else {})
 
 
-def input_sizes(typed: object) -> InputSizes:
+def input_sizes(typed: TypedGraph) -> InputSizes:
     """The input sizes a checked network with symbolic inputs accepts (a TypedGraph inferred without
     concrete input sizes)."""
-    shapes = typed.input_shapes  # type: ignore[attr-defined]
-    conds = [Condition(node, kind, a, b) for node, kind, a, b, _ in typed.constraints]  # type: ignore[attr-defined]
+    shapes = typed.input_shapes
+    conds = [Condition(node, kind, a, b) for node, kind, a, b, _ in typed.constraints]
     batch = {str(s[0]) for s in shapes.values() if s and isinstance(s[0], Expr)}
     symbols: list[str] = []
     for shape in shapes.values():
@@ -240,21 +243,18 @@ def input_sizes(typed: object) -> InputSizes:
     used = set().union(*(c.symbols for c in conds)) if conds else set()
     sets = {s: valid_sizes(conds, s) for s in symbols if s in used or s not in batch}
     joint = [c for c in conds if len(c.symbols) > 1]
-    return InputSizes(typed.graph.name, shapes, sets, joint)  # type: ignore[attr-defined]
+    return InputSizes(typed.graph.name, shapes, sets, joint)
 
 
-def misfit_note(graph: object, given: dict[str, tuple]) -> str | None:
+def misfit_note(graph: Graph, given: dict[str, tuple]) -> str | None:
     """For concrete input shapes that fail: which given sizes lie outside the valid ones, and what those are
     (None when the network has no symbolic sizes, or every given size is valid)."""
-    from archc.errors import ArchcError
-    from archc.shape_infer import infer
-
     try:
-        sizes = input_sizes(infer(graph))  # type: ignore[arg-type]
+        sizes = input_sizes(infer(graph))
     except ArchcError:
         return None
     env = {}
-    for decl in graph.inputs:  # type: ignore[attr-defined]
+    for decl in graph.inputs:
         for d, v in zip(decl.shape, given.get(decl.name, ())):
             if isinstance(d, Expr) and d.symbols() == {str(d)}:
                 env[str(d)] = v
@@ -264,7 +264,7 @@ def misfit_note(graph: object, given: dict[str, tuple]) -> str | None:
     return f"the network accepts {sizes.text()}; here {', '.join(bad)}"
 
 
-def valid_line(typed: object) -> str | None:
+def valid_line(typed: TypedGraph) -> str | None:
     """``H >= 8, W >= 8`` for a network with symbolic input sizes; None where the input is concrete."""
     sizes = input_sizes(typed)
     return sizes.text() if sizes.sets or sizes.joint else None
