@@ -5,6 +5,7 @@
     emit     -> standalone source text            format   -> the spec as DSL or YAML text
     summary  -> table / JSON of a checked net     render   -> graphviz diagram
     ops      -> the op reference from the registry
+    explain, solve, valid_inputs, warnings, resolutions, sweep  -> teaching reports (archc.teach)
 """
 
 from __future__ import annotations
@@ -105,9 +106,16 @@ def check(spec: Spec, network: str | None = None, overrides: Overrides = None,
     if isinstance(spec, TypedGraph) and input_shape is None:
         return CheckedNetwork.of(spec)
     graph = load(spec, network, overrides, max_nodes)
+    given = input_shapes(graph, input_shape)
     try:
-        return CheckedNetwork.of(infer(graph, input_shapes(graph, input_shape)))
+        return CheckedNetwork.of(infer(graph, given))
     except ArchcError as e:
+        if given:  # say which sizes would work, where the given ones do not
+            from archc.teach.valid import misfit_note
+
+            note = misfit_note(graph, given)
+            if note:
+                e.add_note(note)
         raise e.with_span(None, graph.source) from None
 
 
@@ -174,3 +182,9 @@ def ops(name: str | None = None) -> list[dict[str, Any]]:
     from archc.reference import op_reference
 
     return op_reference(name)
+
+
+
+
+# the teaching reports are part of this API, defined beside it
+from archc.api_teach import explain, resolutions, solve, sweep, valid_inputs, warnings  # noqa: E402, F401

@@ -7,7 +7,8 @@ code. The module imports nothing: the emitted NumPy and torch sources copy the
 functions they need.
 
 Each function carries its textbook form in ``FORMULAS`` (the names are the
-function's parameters), which `archc explain` fills in with numbers.
+function's parameters), which `archc explain` fills in with numbers; where the
+dilation is 1 it shows the shorter form ``FORMULAS[textbook(name, args)]``.
 """
 
 
@@ -74,8 +75,19 @@ FORMULAS = {
     "conv_out": "⌊({size} + 2·{padding} − {dilation}·({kernel} − 1) − 1) / {stride}⌋ + 1",
     "pool_ceil_out": "⌈({size} + 2·{padding} − {dilation}·({kernel} − 1) − 1) / {stride}⌉ + 1",
     "conv_transpose_out": "({size} − 1)·{stride} − 2·{padding} + {dilation}·({kernel} − 1) + {output_padding} + 1",
+    # the same with dilation 1, as textbooks write them
+    "conv_out(dilation=1)": "⌊({size} + 2·{padding} − {kernel}) / {stride}⌋ + 1",
+    "pool_ceil_out(dilation=1)": "⌈({size} + 2·{padding} − {kernel}) / {stride}⌉ + 1",
+    "conv_transpose_out(dilation=1)": "({size} − 1)·{stride} − 2·{padding} + {kernel} + {output_padding}",
     "upsample_zeros_out": "{factor}·({size} − 1) + 1",
     "downsample_out": "⌈{size} / {factor}⌉",
     "resize_out": "{size}·{scale}",
     "pad_out": "{size} + {before} + {after}",
 }
+
+
+def textbook(name: str, args: dict) -> str:
+    """The key of ``FORMULAS`` to show for function ``name`` applied to ``args``: its dilation-1 form where
+    the dilation is 1 (or not given), else its general form."""
+    plain = f"{name}(dilation=1)"
+    return plain if plain in FORMULAS and args.get("dilation", 1) == 1 else name

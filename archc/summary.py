@@ -27,6 +27,8 @@ def jshape(s: tuple) -> list:
 
 def summary_dict(typed: TypedGraph) -> dict[str, Any]:
     """The machine-readable summary (the `--json` output)."""
+    from archc.teach.valid import input_sizes
+
     g = typed.graph
     return {
         "network": g.name,
@@ -40,6 +42,7 @@ def summary_dict(typed: TypedGraph) -> dict[str, Any]:
         "batch": jdim(typed.batch) if typed.batch is not None else None,
         "macs_counting": COUNTING_RULE,
         "parameters": {k: jdim(v) if not isinstance(v, str) else v for k, v in g.params.items()},
+        "valid_inputs": input_sizes(typed).to_dict(),
         "layers": [
             {"name": layer.name, "op": layer.op, "inputs": list(layer.inputs), "output_shape": jshape(layer.shape),
              "params": layer.n_params, "macs_per_sample": jdim(layer.macs_per_sample),
@@ -90,6 +93,11 @@ def footer_lines(typed: TypedGraph) -> list[str]:
              f"MACs per sample: {num(typed.total_macs)}{per_batch}   Output{'s' if len(g.outputs) > 1 else ''}: {outs}"]
     if g.params:
         lines.append("Parameters: " + ", ".join(f"{k}={v}" for k, v in g.params.items()))
+    from archc.teach.valid import valid_line
+
+    valid = valid_line(typed)
+    if valid:
+        lines.append(f"Valid inputs: {valid}")
     lines.append(COUNTING_RULE + ".")
     return lines
 

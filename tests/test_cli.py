@@ -36,7 +36,8 @@ def test_summary_json_schema():
     assert code == 0
     data = json.loads(out)
     assert set(data) == {"network", "inputs", "input_shape", "outputs", "output_shape", "total_params",
-                         "macs_per_sample", "macs_per_batch", "batch", "macs_counting", "parameters", "layers"}
+                         "macs_per_sample", "macs_per_batch", "batch", "macs_counting", "parameters", "valid_inputs",
+                         "layers"}
     assert data["network"] == "mnist_cnn"
     assert data["input_shape"] == ["N", 1, 28, 28] and data["output_shape"] == ["N", 10]
     assert data["outputs"] == {"linear_1": ["N", 10]}

@@ -17,15 +17,20 @@ def err(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def spec_options(p: argparse.ArgumentParser, many: bool = False, network_help: str | None = None) -> None:
-    """SPEC, --network, --set, --input, --max-nodes."""
+def spec_options(p: argparse.ArgumentParser, many: bool = False, network_help: str | None = None,
+                 several_inputs: bool = False) -> None:
+    """SPEC, --network, --set, --input (a list of them when ``several_inputs``), --max-nodes."""
     if many:
         p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (.arch or .yaml)")
     else:
         p.add_argument("spec", metavar="SPEC", help="a spec file (.arch or .yaml)")
     p.add_argument("--network", help=network_help or "which network of the file (default: the last one)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a network parameter")
-    p.add_argument("--input", metavar="N,C,H,W", help="concrete input shape (binds symbolic dims)")
+    if several_inputs:
+        p.add_argument("--input", metavar="N,C,H,W", action="append", default=[],
+                       help="concrete input shape (binds symbolic dims); repeat it for several")
+    else:
+        p.add_argument("--input", metavar="N,C,H,W", help="concrete input shape (binds symbolic dims)")
     p.add_argument("--max-nodes", type=int, default=MAX_NODES, metavar="N",
                    help=f"refuse networks with more layers than this after expansion (default {MAX_NODES:,})")
 

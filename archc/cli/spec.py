@@ -8,8 +8,10 @@ import sys
 
 from archc import api
 from archc.cli.common import checked, err, input_shape, networks, spec_options, write_output
+from archc.cli.teach import print_warnings, show_tables
 from archc.dims import shape_str
 from archc.errors import ArchcError, SpecError
+from archc.teach.valid import valid_line
 
 
 def add_check(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +36,10 @@ def run_check(args: argparse.Namespace) -> int:
                 if not args.quiet:
                     outs = ", ".join(shape_str(s) for s in typed.output_shapes)
                     print(f"ok  {path}: {typed.graph.name}  {typed.total_params:,} params  -> {outs}")
+                    valid = valid_line(typed)
+                    if valid:
+                        print(f"    valid inputs: {valid}")
+                print_warnings(module, [name], args.set)
         except ArchcError as e:
             failures += 1
             err(e.format())
@@ -42,16 +48,36 @@ def run_check(args: argparse.Namespace) -> int:
 
 def add_summary(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("summary", help="per-layer table of shapes, parameters and MACs")
-    spec_options(p, network_help="which network of the file (default: every network)")
+    spec_options(p, network_help="which network of the file (default: every network)", several_inputs=True)
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--plot", metavar="PATH", help="with --set NAME=LO..HI: draw params and MACs (PNG, SVG, PDF)")
     p.set_defaults(run=run_summary)
 
 
 def run_summary(args: argparse.Namespace) -> int:
+    """One table per network; with several --input, one table with columns per input; with
+    --set NAME=LO..HI[:STEP], one row per value."""
     from archc.summary import print_summary, summary_dict
+    from archc.teach.sweep import split_sweep
 
+    fixed, swept = split_sweep(args.set)
+    shapes = [input_shape(t) for t in args.input]
     module, names = networks(args.spec, args.network)
-    results = [checked(args, module, name) for name in names]
+    print_warnings(module, names, fixed)
+    if args.plot and not swept:
+        raise SpecError("--plot draws a sweep", hint="add --set NAME=LO..HI[:STEP]")
+    if swept and len(shapes) > 1:
+        raise SpecError("a sweep takes one --input", hint="sweep once per input shape")
+    if swept or len(shapes) > 1:
+        reports = [api.sweep(module, swept[0], swept[1], name, fixed, shapes[0] if shapes else None) if swept
+                   else api.resolutions(module, shapes, name, fixed) for name in names]
+        if args.plot:
+            for r in reports:
+                err(f"wrote {r.plot(args.plot, inputs=[args.spec])}")
+        show_tables(reports, args.json)
+        return 0
+    results = [api.check(module, name, fixed, shapes[0] if shapes else None, max_nodes=args.max_nodes)
+               for name in names]
     if args.json:
         data = [summary_dict(t) for t in results]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
