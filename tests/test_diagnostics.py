@@ -68,7 +68,7 @@ CASES = [
      "refers to 'c', which is not defined"),
     ("duplicate name", MNIST_HEAD + "  relu as a\n  @@relu as a\n}",
      "name 'a' is already used (first defined at line 3)"),
-    ("op as name", MNIST_HEAD + "  @@relu as conv2d\n}", "'conv2d' is an op"),
+    ("block as name", "block b(C) { conv2d(C, 1) }\n" + MNIST_HEAD + "  @@relu as b\n}", "'b' is a block"),
     ("undefined output", MNIST_HEAD + "  relu\n  @@output zz\n}", "output 'zz' is not defined"),
     ("negative repeat", MNIST_HEAD + "  repeat @@-1 { relu }\n}", "repeat count must be at least 0"),
     ("block without argument", "block b(C) { conv2d(C, 1) }\n" + MNIST_HEAD + "  @@b()\n}",

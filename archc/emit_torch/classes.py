@@ -27,6 +27,7 @@ class Slot:
     key: str = ""
     name: str = ""  # a name for the parameter it may become
     reads_input: bool = False  # the module reads the group's input (its in_channels are the group's)
+    prefer: tuple[str, ...] = ()  # the names the spec's expression for this value reads
 
 
 @dataclass
@@ -70,7 +71,9 @@ def _expr(child: Leaf | Group, draft: Draft, drafts: dict[int, Draft]) -> Any:
                     draft.add(Slot(codegen.literal(impl.init), name=f"{child.local}_init")))
         assert isinstance(impl, Module)
         first = bool(draft.group.inputs) and child.node.inputs[:1] == (draft.group.inputs[0],)
-        return ("module", impl.cls, [(k, draft.add(Slot(arg_text(k, v), impl.cls, k, f"{child.local}_{k}", first)))
+        uses = child.node.uses
+        return ("module", impl.cls, [(k, draft.add(Slot(arg_text(k, v), impl.cls, k, f"{child.local}_{k}", first,
+                                                        uses.get(k, ()))))
                                      for k, v in impl.kwargs.items()])
     if child.sequential:
         return ("seq", [_expr(c, draft, drafts) for c in child.children.values()])
@@ -114,21 +117,26 @@ def _name_slot(s: int, c: Class, cands: list[dict[str, str]]) -> tuple[str, str 
     """(expression, parameter it needs or None) for a slot whose value differs between instances."""
     texts = [d.slots[s].text for d in c.drafts]
     slot = c.drafts[0].slots[s]
-    input_side = slot.key in ("in_channels", "num_features") and slot.reads_input
-    order = sorted(cands[0], key=lambda p: (p != "in_channels") if input_side else (p == "in_channels"))
-    for p in order:
-        if all(cand.get(p) == t for cand, t in zip(cands, texts)):
-            return p, p
-    for p in order:
-        try:
-            pv = [int(cand[p]) for cand in cands]
-            tv = [int(t) for t in texts]
-        except (KeyError, ValueError):
-            continue
-        if _ratio(tv, pv):
-            return f"{tv[0] // pv[0]} * {p}", p
-        if _ratio(pv, tv):
-            return f"{p} // {pv[0] // tv[0]}", p
+    declared = [p for p in dict.fromkeys([*slot.prefer, *cands[0]]) if p in cands[0] and p != "in_channels"]
+    if slot.key in ("in_channels", "num_features") and slot.reads_input:  # the group's input channels
+        phases = [(["in_channels"], False), (declared, False), (declared, True)]
+    else:  # what the spec's expression names first, then the block's parameters, then the input's channels
+        phases = [(declared, False), (declared, True), (["in_channels"], False), (["in_channels"], True)]
+    for names, scaled in phases:
+        for p in names:
+            if p not in cands[0]:
+                continue
+            if not scaled and all(cand.get(p) == t for cand, t in zip(cands, texts)):
+                return p, p
+            if scaled:
+                try:
+                    pv, tv = [int(cand[p]) for cand in cands], [int(t) for t in texts]
+                except (KeyError, ValueError):
+                    continue
+                if _ratio(tv, pv):
+                    return f"{tv[0] // pv[0]} * {p}", p
+                if _ratio(pv, tv):
+                    return f"{p} // {pv[0] // tv[0]}", p
     return "", None
 
 

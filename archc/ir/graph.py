@@ -37,6 +37,7 @@ class Node:
     attrs: dict[str, Any]
     span: Span | None = None
     scope: tuple[str, ...] = ()
+    uses: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)  # attr -> names its expression reads
 
     @property
     def local(self) -> str:

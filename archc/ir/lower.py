@@ -200,17 +200,17 @@ class _Lowering(Compounds):
         raise SpecError(f"unknown op, block or name '{c.op}'", c.span,
                         hint=did_you_mean(c.op, [*REGISTRY, *frame.blocks, *visible]))
 
-    def add_node(self, local: str, op: str, inputs: tuple, attrs: dict, span: Span | None, frame: Frame) -> str:
+    def add_node(self, local: str, op: str, inputs: tuple, attrs: dict, span: Span | None, frame: Frame,
+                 uses: dict | None = None) -> str:
         if len(self.nodes) >= self.max_nodes:
             raise SpecError(f"the network has more than {self.max_nodes:,} layers after expanding blocks and repeats",
                             span, hint="raise the limit with --max-nodes N (or max_nodes= in the API)")
-        if local in REGISTRY or local in frame.blocks:
-            what = "an op" if local in REGISTRY else "a block"
-            raise SpecError(f"'{local}' is {what}; a layer cannot take its name", span)
+        if local in frame.blocks:  # a call of it would be the block's, never a reference to the layer
+            raise SpecError(f"'{local}' is a block; a layer cannot take its name", span)
         name = frame.level.claim(local, span)
         if local.isidentifier():
             frame.define(local, name, span)
-        self.nodes.append(Node(name, op, tuple(inputs), attrs, span, frame.level.path))
+        self.nodes.append(Node(name, op, tuple(inputs), attrs, span, frame.level.path, uses or {}))
         return name
 
     def layer(self, c: ast.Call, frame: Frame, current: str, op_name: str | None = None,
@@ -238,7 +238,7 @@ class _Lowering(Compounds):
             raise SpecError(f"{op.name} needs at least one value to join with the current one", c.span,
                             hint=f"{op.name}(skip), or {op.name} {{ branch {{ ... }} branch {{ ... }} }}")
         local = resolve_label(c.name, frame, c.span) or frame.level.auto(op.name, index=op.arity == 1)
-        return self.add_node(local, op.name, tuple(inputs), attrs, c.span, frame)
+        return self.add_node(local, op.name, tuple(inputs), attrs, c.span, frame, _uses(op, c.args))
 
     def arguments(self, args: tuple[ast.Arg, ...], frame: Frame) -> tuple[list, dict, dict]:
         pos, kw, spans = [], {}, {}
@@ -255,6 +255,26 @@ class _Lowering(Compounds):
                 kw[a.name] = value
                 spans[a.name] = a.span
         return pos, kw, spans
+
+
+def _uses(op: Any, args: tuple) -> dict[str, tuple[str, ...]]:
+    """For each attribute given, the names its expression reads (the emitter names class arguments by them)."""
+    out = {}
+    for i, a in enumerate(args):
+        attr = op.attr(a.name) if a.name else (op.attr(op.positional[i]) if i < len(op.positional) else None)
+        if attr is not None:
+            out[attr.name] = tuple(dict.fromkeys(_names(a.value)))
+    return out
+
+
+def _names(e: Any) -> list[str]:
+    if isinstance(e, ast.Name):
+        return [e.id]
+    if isinstance(e, ast.BinOp):
+        return _names(e.left) + _names(e.right)
+    if isinstance(e, ast.Func | ast.Tuple):
+        return [n for x in (e.args if isinstance(e, ast.Func) else e.items) for n in _names(x)]
+    return []
 
 
 __all__ = ["MAX_DEPTH", "MAX_NODES", "lower", "shape_str"]
