@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from archc.cli import build, spec, train, weights
+from archc.cli import build, imports, spec, train, weights
 from archc.cli.common import err
 from archc.errors import ArchcError
 
-GROUPS = (spec, build, weights, train)
+GROUPS = (spec, build, weights, train, imports)
 
 
 def build_parser() -> argparse.ArgumentParser:
