@@ -76,10 +76,14 @@ def import_module(model: Any, example_input: Any, symbolic: str | tuple | None =
     was_training = model.training
     model.eval()
     try:
+        dims = symbolic_dims(tuple(inputs[0].shape), symbolic)
         traced = trace(model, inputs, is_leaf)
-        flat = flatten_calls(traced)
-        text, typed = write_spec(build_tree(flat), flat, network_name(model, name),
-                                 symbolic_dims(tuple(inputs[0].shape), symbolic))
+        sizes_vary = any(d is not None for d in dims[1:])
+        if sizes_vary and traced.via == "export":
+            raise ModelImportError("the model's forward depends on its input's sizes, and torch.export specialised it "
+                                   f"to {list(inputs[0].shape)}", hint="import it with concrete sizes (--symbolic N)")
+        flat = flatten_calls(traced, sizes_vary=sizes_vary)
+        text, typed = write_spec(build_tree(flat), flat, network_name(model, name), dims)
     finally:
         model.train(was_training)
     state = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}

@@ -26,11 +26,20 @@ def snake(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", s).lower().strip("_") or "block"
 
 
-def simple(v: Any) -> Any:
-    """A value as a person writes it: (3, 3) -> 3, ((1, 1), (1, 1)) -> 1."""
-    if isinstance(v, tuple) and v and all(x == v[0] for x in v):
-        return simple(v[0])
-    if isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], int) and v[0] == v[1]:
+def show(op: str, key: str, v: Any) -> Any:
+    """An attribute's value as a person writes it, meaning the same: kernel (3, 3) -> 3; padding amounts
+    ((1, 1), (1, 1)) -> 1 and ((0, 1), (0, 1)) -> ((0, 1),); a (before, after) pair (2, 2) -> 2."""
+    from archc.ops.attrs import check_value
+
+    a = REGISTRY[op].attr(key)
+    if a is None or v is None or isinstance(v, str):
+        return v
+    v = check_value(REGISTRY[op], a, v)
+    if a.kind in ("ints", "floats") and isinstance(v, tuple) and v and all(x == v[0] for x in v):
+        return v[0]
+    if a.kind == "sides" and all(p == v[0] for p in v):
+        return v[0][0] if v[0][0] == v[0][1] else (v[0],)
+    if a.kind == "pair" and v[0] == v[1]:
         return v[0]
     return v
 
@@ -107,11 +116,18 @@ class Block:
     args: list[list[Any]] = field(default_factory=list)  # per instance, the values of the size parameters
     n_values: int = 0  # how many of params are value parameters
 
+    @property
+    def indexed(self) -> bool:
+        """A block made from an nn.Sequential subclass numbers its layers (``seq NAME(...) { }``)."""
+        from torch import nn
+
+        return isinstance(self.instances[0].group.module, nn.Sequential)
+
     def slot_values(self, use: Use) -> list[Any]:
         out = []
         for holder, key in slots(use.body):
             if isinstance(holder, Layer):
-                out.append(simple(holder.attrs[key]))
+                out.append(show(holder.op, key, holder.attrs[key]))
             else:
                 out.append(holder.key.args[holder.key.instances.index(holder)][int(key)])
         return out
@@ -132,19 +148,22 @@ class Blocks:
 
     def decide(self, taken: set[str]) -> list[Block]:
         """Name every block and choose its parameters (nested blocks first); the blocks in definition order."""
-        order = sorted(self.table.values(), key=lambda b: -_depth(b))  # stable: first seen first
+        order = sorted(self.table.values(), key=_depth)  # blocks used inside others first; stable: first seen first
         for b in order:
             _parameters(b)
+        used: set[str] = set()
         by_cls: dict[str, list[Block]] = {}
         for b in self.table.values():
             by_cls.setdefault(b.cls, []).append(b)
         for cls, variants in by_cls.items():
             base = snake(cls)
             first = {w for _, w in _wants(variants[0])}
+            first_ops = set(_ops(variants[0]))
             for i, b in enumerate(variants):
                 extra = [w for _, w in _wants(b) if w not in first and w.isidentifier()] if i else []
-                b.name = _free(f"{base}_{extra[0]}" if extra else base, taken, suffix=i)
-                taken.add(b.name)
+                extra = extra or ([op for op in _ops(b) if op not in first_ops] if i else [])
+                b.name = _free(f"{base}_{extra[0]}" if extra else base, taken, used)
+                used.add(b.name)
         return order
 
 
@@ -154,13 +173,20 @@ def _wants(b: Block) -> list[tuple[Any, str]]:
     return [(it, it.want) for it in walk(b.instances[0].body) if getattr(it, "want", None)]
 
 
-def _free(name: str, taken: set[str], suffix: int = 0) -> str:
+def _ops(b: Block) -> list[str]:
+    from archc.importer.draft import walk
+
+    return [it.op for it in walk(b.instances[0].body) if isinstance(it, Layer)]
+
+
+def _free(name: str, taken: set[str], used: set[str]) -> str:
+    """A block name that is no op, keyword or layer name (``taken``), nor another block's (``used``)."""
     from archc.importer.names import KEYWORDS
 
     if name in REGISTRY or name in KEYWORDS or name in taken:
         name += "_block"
-    out, k = name, max(suffix, 1)
-    while out in taken:
+    out, k = name, 1
+    while out in used or out in taken:
         k += 1
         out = f"{name}_{k}"
     return out
@@ -213,12 +239,13 @@ def _relate(col: list, columns: list[tuple[str, list]]) -> ast.Expr | None:
     for name, other in columns:
         if other == col:
             return ast.Name(name)
-    ints = all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in col)
+    ints = all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in col)
     for name, other in columns if ints else ():
         if not all(isinstance(o, int) and not isinstance(o, bool) and o > 0 for o in other):
             continue
-        if all(c % o == 0 for c, o in zip(col, other)) and len({c // o for c, o in zip(col, other)}) == 1:
+        if all(c > 0 and c % o == 0 for c, o in zip(col, other)) and len({c // o for c, o in zip(col, other)}) == 1:
             return ast.BinOp("*", ast.Num(col[0] // other[0]), ast.Name(name))
-        if all(o % c == 0 for c, o in zip(col, other)) and len({o // c for c, o in zip(col, other)}) == 1:
-            return ast.BinOp("//", ast.Name(name), ast.Num(other[0] // col[0]))
+        for k in range(2, 9):
+            if all(o // k == c for c, o in zip(col, other)):
+                return ast.BinOp("//", ast.Name(name), ast.Num(k))
     return None

@@ -52,11 +52,11 @@ class Flat:
 class _Resolver:
     """The Context a mapping asks about its arguments (functions.Context)."""
 
-    def __init__(self, values: dict[str, Any], call: Call, training: bool) -> None:
-        self.values, self.call, self.training = values, call, training
+    def __init__(self, values: dict[str, Any], call: Call, training: bool, sizes_vary: bool) -> None:
+        self.values, self.call, self.training, self.sizes_vary = values, call, training, sizes_vary
 
     def _value(self, arg: Any) -> Any:
-        return self.values[arg.name] if isinstance(arg, Ref) else ("const", arg)
+        return self.values[arg.name] if isinstance(arg, Ref) else ("const", arg, False)
 
     def is_tensor(self, arg: Any) -> bool:
         return self._value(arg)[0] == "tensor"
@@ -78,6 +78,10 @@ class _Resolver:
             raise UnsupportedError("a tensor where a number is expected: a size computed from a tensor's values")
         if v[0] != "const":
             raise UnsupportedError(f"a {v[0]} where a number is expected")
+        if v[2] and self.sizes_vary:
+            raise UnsupportedError("an attribute computed from a tensor's size, which the spec's symbolic sizes "
+                                   "would change", "import with concrete sizes (--symbolic N), or compute it in "
+                                   "the model's __init__")
         return v[1]
 
     def out_shape(self) -> tuple:
@@ -88,8 +92,10 @@ def _has_state(m: Any) -> bool:
     return any(True for _ in m.parameters(recurse=True)) or any(True for _ in m.buffers(recurse=True))
 
 
-def flatten_calls(traced: Traced) -> Flat:
-    """The ops of a traced model; a ModelImportError at the first call a spec cannot express."""
+def flatten_calls(traced: Traced, sizes_vary: bool = False) -> Flat:
+    """The ops of a traced model; a ModelImportError at the first call a spec cannot express.
+
+    ``sizes_vary``: the spec names spatial sizes, so attributes computed from sizes are refused."""
     model, values, ops = traced.model, {}, []
     inputs: list[tuple[str, tuple]] = []
     calls_of: dict[str, int] = {}
@@ -108,11 +114,11 @@ def flatten_calls(traced: Traced) -> Flat:
             elif call.kind == "attr":
                 values[call.name] = ("attr", call.target, call.shape, _constant_value(model, call.target))
             elif call.kind == "output":
-                output = _output(call, values)
+                output = _output(call, values, traced)
             elif call.kind == "module":
                 ops.append(_module(call, model, values, calls_of, shared))
             else:
-                op = _function(call, values, model.training)
+                op = _function(call, values, model.training, sizes_vary)
                 if op is not None:
                     ops.append(op)
         except UnsupportedError as e:
@@ -121,11 +127,14 @@ def flatten_calls(traced: Traced) -> Flat:
     return Flat(model, ops, inputs, output, traced.entered, shared, values)
 
 
-def _output(call: Call, values: dict) -> str:
+def _output(call: Call, values: dict, traced: Traced) -> str:
     out = call.args[0]
     if isinstance(out, list | tuple):
         if len(out) != 1:
-            raise UnsupportedError(f"the model returns {len(out)} values; an imported spec has one output")
+            last = next((traced.call(o.name) for o in reversed(out) if isinstance(o, Ref)), call)
+            where = last.where
+            raise error(f"the model returns {len(out)} values; an imported spec has one output", where,
+                        "return one tensor (import each output as its own model)")
         out = out[0]
     if not isinstance(out, Ref) or values[out.name][0] != "tensor":
         raise UnsupportedError("the model's output is not a tensor")
@@ -152,14 +161,17 @@ def _module(call: Call, model: Any, values: dict, calls_of: dict, shared: set) -
               bool(getattr(m, "inplace", False)))
 
 
-def _function(call: Call, values: dict, training: bool) -> Op | None:
+def _function(call: Call, values: dict, training: bool, sizes_vary: bool) -> Op | None:
     name = call.target
     if name in ("size", "getattr", "dim") or (name == "getitem" and values.get(_first(call), ("",))[0] != "tensor"):
         return _non_tensor(call, values)
+    if call.shape is None and _constants_only(call, values):  # arithmetic on sizes: x.size(2) - y.size(2)
+        values[call.name] = ("const", call.value, True)
+        return None
     scale = _layer_scale(call, values)
     if scale is not None:
         return scale
-    op, attrs, ins = function_op(name, call.args, call.kwargs, _Resolver(values, call, training))
+    op, attrs, ins = function_op(name, call.args, call.kwargs, _Resolver(values, call, training, sizes_vary))
     if op == ALIAS:
         values[call.name] = values[call.args[0].name]
         return None
@@ -169,6 +181,19 @@ def _function(call: Call, values: dict, training: bool) -> Op | None:
     values[call.name] = ("tensor", call.name, call.shape)
     return Op(call.name, op, attrs, ins, call.where, call.owner, call.shape,
               inplace=inplace(name, call.args, call.kwargs))
+
+
+def _constants_only(call: Call, values: dict) -> bool:
+    refs = [a for a in _leaves((call.args, call.kwargs)) if isinstance(a, Ref)]
+    return bool(refs) and all(values[r.name][0] == "const" for r in refs)
+
+
+def _leaves(x: Any) -> list:
+    if isinstance(x, list | tuple):
+        return [y for v in x for y in _leaves(v)]
+    if isinstance(x, dict):
+        return [y for v in x.values() for y in _leaves(v)]
+    return [x]
 
 
 def _first(call: Call) -> str | None:
@@ -189,7 +214,7 @@ def _non_tensor(call: Call, values: dict) -> Op | None:
         raise UnsupportedError(f"reading .{call.args[1]} of a tensor has no archc op")
     if src[0] == "attr":
         raise UnsupportedError(f"the tensor attribute '{src[1]}' is used in forward", "a spec's tensors come from ops")
-    values[call.name] = ("const", call.value)
+    values[call.name] = ("const", call.value, True)
     return None
 
 

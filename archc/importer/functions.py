@@ -183,7 +183,10 @@ def _pad(name: str, b: dict, ctx: Context) -> tuple[str, dict, list]:
     mode = _get(b, "mode", ctx) or "constant"
     if mode not in ("constant", "reflect", "replicate"):
         raise UnsupportedError(f"padding with mode={mode!r} has no archc op")
-    sides, channels = sides_from_pad(tuple(_get(b, "pad", ctx)), len(ctx.shape(b["input"])))
+    amounts = tuple(_get(b, "pad", ctx))
+    if not any(amounts):
+        return ALIAS, {}, [ctx.tensor(b["input"])]  # F.pad by nothing (a U-Net's pad to the skip's size)
+    sides, channels = sides_from_pad(amounts, len(ctx.shape(b["input"])))
     return "pad", {"amount": sides, "channels": channels, "mode": mode,
                    "value": float(_get(b, "value", ctx) or 0.0)}, [ctx.tensor(b["input"])]
 

@@ -18,6 +18,7 @@ from archc.ops import REGISTRY
 
 KEYWORDS = frozenset({"network", "block", "seq", "input", "output", "expect", "as", "concat", "branch", "residual",
                       "shortcut", "repeat", "index", "scan", "true", "false", "in", "in_channels"})
+NOT_LABELS = frozenset({"in", "in_channels"})  # the names a block's frame defines itself
 AUTO = re.compile(r"(?P<base>[A-Za-z_][A-Za-z0-9_]*)_(?P<k>[0-9]+)\Z")
 
 
@@ -52,7 +53,7 @@ class Scope:
         return None
 
     def valid(self, label: str | None) -> bool:
-        return (label is not None and bool(LABEL.match(label)) and label not in REGISTRY and label not in KEYWORDS
+        return (label is not None and bool(LABEL.match(label)) and label not in REGISTRY and label not in NOT_LABELS
                 and label not in self.blocks)
 
     def label(self, want: str | None, fixed: bool, base: str, index: bool, value: str, named: bool) -> str | None:
@@ -64,7 +65,9 @@ class Scope:
         if fixed and not self.valid(want):
             raise UnsupportedError(f"'{want}' cannot name a layer of a spec (letters, digits, '_' and '-'; not an op, "
                               "a block or a keyword)")
-        usable = not named or auto.isidentifier()
+        if fixed and want in self.level.taken:
+            raise UnsupportedError(f"two layers of one scope would both be called '{want}'")
+        usable = not named or (auto.isidentifier() and auto not in KEYWORDS)
         if want == auto and usable:
             label = None
         elif want is not None and self.valid(want) and (fixed or self._free(want, base)):
@@ -75,8 +78,9 @@ class Scope:
             label = None
         local = label or self.level.auto(base, index)
         self.level.claim(local, None)
-        if named and not local.isidentifier():
-            raise UnsupportedError(f"the value of '{local}' is read elsewhere, and a digit name cannot be referred to")
+        if named and (not local.isidentifier() or local in KEYWORDS):
+            raise UnsupportedError(f"the value of '{local}' is read elsewhere, and the name '{local}' cannot be "
+                                   "referred to in a spec (a number or a keyword)", "rename the module")
         self.define(local, value)
         return label
 
@@ -90,7 +94,7 @@ class Scope:
         m = AUTO.match(want)
         auto_like = m is not None and (m["base"] in REGISTRY or m["base"] in self.blocks or m["base"] == base)
         return (want not in self.level.taken and want not in self.reserved and want not in self.values
-                and not auto_like and not (self.level.indexed and want.isdigit()))
+                and not auto_like and not (self.level.indexed and want.isdigit()) and want not in KEYWORDS)
 
     def _fresh(self, base: str) -> str:
         k = 1

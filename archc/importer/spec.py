@@ -42,13 +42,14 @@ def drafts(group: Group, flat: Flat, blocks: Blocks, shapes: dict[str, tuple]) -
 
 
 def _named(stmts: list[Stmt], out: set[str]) -> set[str]:
+    """The values some statement refers to by name (a block's own inputs are ``in`` and its parameters)."""
     for s in stmts:
         if s.start is not None:
             out.add(s.start)
     for it in walk(stmts):
         out.update(getattr(it, "refs", []))
         if isinstance(it, Use):
-            _named(it.body, out)
+            out |= _named(it.body, set()) - set(it.group.inputs)
     return out
 
 
@@ -101,7 +102,8 @@ def write_spec(root: Group, flat: Flat, name: str, symbolic: tuple[str | None, .
     try:
         typed = archc.check(text(body))
     except archc.ArchcError as e:
-        raise ModelImportError(f"the imported spec does not check: {e.message}", hint=e.hint) from None
+        raise ModelImportError(f"the imported spec does not check: {e.message}", hint=e.hint,
+                               source=text(body)) from None
     last = body[-1]
     body[-1] = ast.Chain(last.items, tuple(_dims_expr(d) for d in typed.output_shapes[0]))
     final = text(body, (ast.Expect("params", "==", ast.Num(typed.total_params)),))

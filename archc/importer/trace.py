@@ -191,27 +191,33 @@ def trace(model: Any, inputs: tuple, is_leaf: Any) -> Traced:
     """The calls of ``model``: fx first, torch.export where fx cannot trace it; a diagnostic where neither can."""
     try:
         return trace_fx(model, inputs, is_leaf)
-    except Exception as fx_error:  # any failure of symbolic tracing: try torch.export
+    except Exception as fx_error:  # any failure of symbolic tracing: try torch.export, unless it is final
+        if "item assignment" in str(fx_error):
+            raise _trace_failure(model, fx_error, None) from None
         from archc.importer.export import trace_export
 
         try:
             return trace_export(model, inputs, is_leaf)
-        except Exception as export_error:  # both failed: report what fx saw
+        except Exception as export_error:  # both failed: report what fx saw, in the model's code
             raise _trace_failure(model, fx_error, export_error) from None
 
 
-def _trace_failure(model: Any, fx_error: BaseException, export_error: BaseException) -> Exception:
+def _trace_failure(model: Any, fx_error: BaseException, export_error: BaseException | None) -> Exception:
     stack = getattr(fx_error, "archc_module_stack", [])
     path, kind = (stack[-1][0], _type_name(stack[-1][1])) if stack else ("", type(model).__name__)
     file, line = frame_of(fx_error)
     text = str(fx_error).splitlines()[0] if str(fx_error) else type(fx_error).__name__
-    if "control flow" in text or "iterate" in text:
+    other = str(export_error or "")
+    if "item assignment" in text:
+        what, hint = "assigning into a tensor (x[...] = ...) writes in place", "build the value with ops instead"
+    elif "'Proxy'" in text or "specialized integer" in other:
+        what = "the forward computes a number (a size) from a tensor's values, which a spec cannot say"
+        hint = "a spec's sizes come from the input's shape, not from its values"
+    elif "control flow" in text or "guard on data-dependent" in other:
         what = "the forward branches or loops on a tensor's values, which a spec cannot say"
         hint = "a spec is one fixed graph: compute both branches and combine them, or move the decision out"
-    elif "len(" in text or "__len__" in text:
-        what, hint = "the forward asks for the length of a traced tensor", "use a size the model knows"
     else:
         what = f"the model cannot be traced ({type(fx_error).__name__}: {text})"
-        hint = f"torch.export failed too: {type(export_error).__name__}: {str(export_error).splitlines()[0][:200]}" \
-            if str(export_error) else None
+        hint = f"torch.export failed too: {type(export_error).__name__}: {other.splitlines()[0][:200]}" \
+            if other else None
     return error(what, Where(path, kind, file, line), hint)

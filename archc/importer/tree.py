@@ -22,7 +22,7 @@ class Group:
     """The ops and child groups of one module, in the order they run."""
 
     path: str
-    kind: str  # root, block, seq
+    kind: str  # root, block (indexed when the module is an nn.Sequential subclass), seq
     module: Any
     items: list[Op | Group] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)  # values read from outside; the first is `in`
@@ -100,8 +100,8 @@ def _prefixes(level: str) -> list[str]:
 def _kind(flat: Flat, path: str) -> str:
     from torch import nn
 
-    m = flat.model.get_submodule(path)
-    return "block" if path in flat.entered and not isinstance(m, nn.Sequential) else "seq"
+    m = flat.model.get_submodule(path)  # a subclass of nn.Sequential is a block too (an indexed one)
+    return "block" if path in flat.entered and type(m) is not nn.Sequential else "seq"
 
 
 def _group_where(flat: Flat, path: str, first: Op) -> Where:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import ChainMap
 from typing import Any
 
-from archc.importer.blocks import Block, simple
+from archc.importer.blocks import Block, show
 from archc.importer.draft import Concat, Layer, Residual, Seq, Stmt, Use
 from archc.importer.names import KEYWORDS, Scope
 from archc.ir.naming import Level
 from archc.ops import REGISTRY, VARIADIC
-from archc.ops.attrs import REQUIRED, check_value
+from archc.ops.attrs import REQUIRED
 from archc.parser import ast
 from archc.parser.fmt import expr_text
 
@@ -40,15 +40,15 @@ def _default(op: Any, a: Any, attrs: dict) -> Any:
     if a.required:
         return REQUIRED
     if a.default_from is not None:
-        return simple(attrs.get(a.default_from))
-    return None if a.default is None else simple(check_value(op, a, a.default))
+        return attrs.get(a.default_from)
+    return None if a.default is None else show(op.name, a.name, a.default)
 
 
 def layer_args(op_name: str, attrs: dict, exprs: dict[str, ast.Expr], params: set[str]) -> list[ast.Arg]:
     """The arguments of ``op(...)``: required attributes (and a leading positional one) by position, the
     rest by keyword, defaults left out; ``exprs`` gives an attribute's expression in a block (a parameter)."""
     op = REGISTRY[op_name]
-    norm = {k: simple(check_value(op, op.attr(k), v)) if v is not None else None for k, v in attrs.items()}
+    norm = {k: show(op_name, k, v) for k, v in attrs.items()}
     out: list[ast.Arg] = []
     positional = True
     for a in op.attrs:
@@ -75,6 +75,10 @@ class Writer:
         self.exprs: dict[int, ast.Expr] = {}
         self.slot = 0
         self.params: set[str] = set()
+        self.enclosing: list[str] = []  # the values of the groups being written (their names are the groups')
+
+    def needs_name(self, value: str) -> bool:
+        return value in self.named and value not in self.enclosing
 
     # -- blocks ------------------------------------------------------------------------
     def block_def(self, b: Block) -> ast.BlockDef:
@@ -83,10 +87,12 @@ class Writer:
         values = ChainMap({"in": g.inputs[0]} if g.inputs else {})
         values.update({p: v for p, v in zip(b.params[len(b.params) - b.n_values:], g.inputs[1:])})
         self.exprs, self.slot, self.params = b.exprs, 0, set(b.params)
-        scope = Scope(Level((b.name,), False), values, _reserved(use.body), self.block_names)
+        scope = Scope(Level((b.name,), b.indexed), values, _reserved(use.body), self.block_names)
+        self.enclosing.append(g.output)
         body = self.body(use.body, scope)
+        self.enclosing.pop()
         self.exprs, self.params = {}, set()
-        return ast.BlockDef(b.name, tuple(ast.Param(p) for p in b.params), tuple(body))
+        return ast.BlockDef(b.name, tuple(ast.Param(p) for p in b.params), tuple(body), indexed=b.indexed)
 
     # -- statements ----------------------------------------------------------------------
     def body(self, stmts: list[Stmt], scope: Scope) -> list[ast.Chain]:
@@ -114,13 +120,16 @@ class Writer:
         if isinstance(it, Use):
             return self.use(it, scope)
         if isinstance(it, Seq):
-            label = scope.label(it.want, True, "seq", True, it.value, False)
+            label = scope.label(it.want, True, "seq", True, it.value, self.needs_name(it.value))
             local = label or it.want
             inner = scope.nested(Level((*scope.level.path, local), True), _reserved(it.body))
+            self.enclosing.append(it.value)
             body = self.body(it.body, inner)
-            if len(body) == 1 and len(body[0].items) == 1 and isinstance(body[0].items[0], ast.Repeat):
+            self.enclosing.pop()
+            if len(body) == 1 and len(body[0].items) == 1 and isinstance(body[0].items[0], ast.Repeat) \
+                    and body[0].items[0].name is None:  # the seq is one run of equal layers
                 rep = body[0].items[0]
-                return ast.Repeat(rep.count, rep.body, label)
+                return ast.Repeat(rep.count, rep.body, local)  # named: unlike a seq, a repeat makes a level only so
             return ast.Seq(tuple(body), label)
         if isinstance(it, Residual):
             body = self.body(it.body, scope)
@@ -147,7 +156,7 @@ class Writer:
         refs = [ast.Arg(None, ast.Name(self.ref(r, scope))) for r in it.refs]
         args = refs + layer_args(it.op, it.attrs, exprs, self.params)
         op = REGISTRY[it.op]
-        label = scope.label(it.want, it.fixed, it.op, op.arity == 1, it.value, it.value in self.named)
+        label = scope.label(it.want, it.fixed, it.op, op.arity == 1, it.value, self.needs_name(it.value))
         return ast.Call(it.op, tuple(args), label, has_parens=bool(args))
 
     def use(self, it: Use, scope: Scope) -> ast.Call:
@@ -158,7 +167,7 @@ class Writer:
         args = [exprs.get(str(i)) or value_expr(v, self.params) for i, v in enumerate(values)]
         args += [ast.Name(self.ref(r, scope)) for r in it.refs]
         named = [ast.Arg(None if i == 0 else p, a) for i, (p, a) in enumerate(zip(b.params, args))]
-        label = scope.label(it.want, True, b.name, True, it.value, it.value in self.named)
+        label = scope.label(it.want, True, b.name, True, it.value, self.needs_name(it.value))
         return ast.Call(b.name, tuple(named), label, has_parens=bool(named))
 
 
