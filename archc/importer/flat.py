@@ -263,4 +263,9 @@ def _constant_value(model: Any, path: str) -> float | None:
     except AttributeError:
         return None
     flat = t.detach().flatten()
-    return float(flat[0]) if flat.numel() and bool((flat == flat[0]).all()) else None
+    if not flat.numel() or not bool((flat == flat[0]).all()):
+        return None
+    import numpy as np
+
+    value = flat[0].item()
+    return float(str(np.float32(value))) if t.dtype.itemsize == 4 else value  # 1e-06, not 9.99999997e-07

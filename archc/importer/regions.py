@@ -115,10 +115,8 @@ def _emit(items: list[_Item], first: str | None) -> list[Stmt]:
 
 def _place(out: list[Stmt], it: _Item, current: str | None) -> str:
     """Append ``it`` to the statements: to the current chain if it reads the chain's value, else a new one."""
-    inputs = it.inputs
+    inputs = it.inputs  # in the model's order, even for add and mul: the spec's IR is the model's
     draft = it.draft
-    if isinstance(draft, Layer) and draft.op in ("add", "mul") and current in inputs and inputs[0] != current:
-        inputs = [current] + [v for v in inputs if v != current]  # commutative: read the chain's value first
     primary = inputs[0]
     if isinstance(draft, Layer) and draft.op in JOINS:
         draft.refs = inputs[1:]

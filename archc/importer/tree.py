@@ -56,7 +56,8 @@ def level_of(op: Op) -> str:
 
 
 def _within(level: str, path: str) -> bool:
-    return level == path or level.startswith(path + ".")
+    """Whether ``level`` is ``path`` or inside it (everything is inside the model itself, "")."""
+    return not path or level == path or level.startswith(path + ".")
 
 
 def build_tree(flat: Flat) -> Group:
