@@ -50,3 +50,11 @@ def test_import_usage_errors_are_diagnostics(argv, message, monkeypatch, capsys)
     monkeypatch.chdir(ROOT / "tests")
     assert main(argv) == 1
     assert message in capsys.readouterr().err
+
+
+def test_an_input_the_model_does_not_take_is_a_diagnostic(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT / "tests")
+    assert main(["import", "import_models.unet:UNet", "--input", "1,1,32,32"]) == 1
+    err = capsys.readouterr().err
+    assert "'inc.double_conv.0' (Conv2d): the model fails on an input of shape [1, 1, 32, 32]: RuntimeError" in err
+    assert "unet.py:" in err

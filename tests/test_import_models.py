@@ -111,3 +111,18 @@ def test_export_follows_a_branch_on_sizes():
 def test_export_refuses_symbolic_sizes_it_specialised():
     with pytest.raises(archc.ArchcError, match="specialised"):
         imported(_PadToEven(), (2, 3, 9, 9), symbolic="N,H,W")
+
+
+def test_densenet_of_torchvisions_kind_reads_the_list_of_features():
+    result = imported(densenet.ListDenseNet(), (2, 3, 8, 8), symbolic="N,H,W")
+    assert "concat(denselayer1, denselayer2) -> batchnorm2d as norm1" in result.spec
+    assert "in -> concat(denselayer1, denselayer2, denselayer3)" in result.spec
+
+
+def test_module_list_and_dict_children_called_by_the_parent():
+    from tests.import_models.lists import Lists
+
+    result = imported(Lists(), (2, 3, 8, 8))
+    assert "seq as blocks {\n    block_block -> relu as relu_1 -> block_block -> relu as relu_2 -> block_block\n  }" \
+        in result.spec  # "block" is a keyword: the block is block_block
+    assert "repeat 2 as layers {" in result.spec and "seq as head {" in result.spec

@@ -90,7 +90,8 @@ def run_import(args: argparse.Namespace) -> int:
     shape = input_shape(args.input)
     model = load_model(args.model, args.args)
     torch = sys.modules["torch"]
-    example = torch.randn(shape, generator=torch.Generator().manual_seed(args.seed))
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+    example = torch.randn(shape, generator=torch.Generator().manual_seed(args.seed), dtype=dtype)
     name = args.name or args.model.rpartition(":")[2].rpartition(".")[2]
     spec, state = api.import_module(model, example, symbolic=args.symbolic, name=name)
     if args.verify:

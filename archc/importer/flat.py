@@ -173,7 +173,7 @@ def _function(call: Call, values: dict, training: bool, sizes_vary: bool) -> Op 
         return scale
     op, attrs, ins = function_op(name, call.args, call.kwargs, _Resolver(values, call, training, sizes_vary))
     if op == ALIAS:
-        values[call.name] = values[call.args[0].name]
+        values[call.name] = ("tensor", ins[0], call.shape)
         return None
     if op == PIECES:
         values[call.name] = ("pieces", ins[0], attrs)

@@ -217,8 +217,10 @@ def _pieces(name: str, b: dict, ctx: Context) -> tuple[str, dict, list]:
 
 def _cat(name: str, b: dict, ctx: Context) -> tuple[str, dict, list]:
     tensors = b["tensors"]
-    if not isinstance(tensors, list | tuple) or len(tensors) < 2:
-        raise UnsupportedError("torch.cat of fewer than two tensors")
+    if not isinstance(tensors, list | tuple) or not tensors:
+        raise UnsupportedError("torch.cat of no tensors")
+    if len(tensors) == 1:
+        return ALIAS, {}, [ctx.tensor(tensors[0])]  # DenseNet's first layer: the cat of one feature map
     return "concat", {"dim": int(_get(b, "dim", ctx) or 0)}, [ctx.tensor(t) for t in tensors]
 
 

@@ -8,6 +8,7 @@ from collections import ChainMap
 from typing import Any
 
 from archc.dims import dim_str
+from archc.errors import ArchcError
 from archc.importer.blocks import Blocks, snake
 from archc.importer.draft import Seq, Stmt, Use, walk
 from archc.importer.errors import ModelImportError, Where, error
@@ -75,10 +76,17 @@ def input_name(flat: Flat) -> str:
     return name if name.isidentifier() and name not in KEYWORDS and not name.startswith("input") else "x"
 
 
+def check_text(text: str) -> Any:
+    """The checked graph of spec text (what archc.check does, from the stages below the API)."""
+    from archc.ir import lower
+    from archc.parser import parse_dsl
+    from archc.shape_infer import infer
+
+    return infer(lower(parse_dsl(text, "<import>")), None)
+
+
 def write_spec(root: Group, flat: Flat, name: str, symbolic: tuple[str | None, ...]) -> tuple[str, Any]:
     """The spec text of a model's group tree, and its checked graph."""
-    import archc
-
     shapes = {op.name: op.shape for op in flat.ops} | dict(flat.inputs)
     blocks = Blocks()
     try:
@@ -100,14 +108,14 @@ def write_spec(root: Group, flat: Flat, name: str, symbolic: tuple[str | None, .
         return to_dsl(ast.Module("<import>", "", networks=[net], blocks=defs))
 
     try:
-        typed = archc.check(text(body))
-    except archc.ArchcError as e:
+        typed = check_text(text(body))
+    except ArchcError as e:
         raise ModelImportError(f"the imported spec does not check: {e.message}", hint=e.hint,
                                source=text(body)) from None
     last = body[-1]
     body[-1] = ast.Chain(last.items, tuple(_dims_expr(d) for d in typed.output_shapes[0]))
     final = text(body, (ast.Expect("params", "==", ast.Num(typed.total_params)),))
-    return final, archc.check(final)
+    return final, check_text(final)
 
 
 def spec_keys(typed: Any) -> dict[str, tuple]:

@@ -169,7 +169,13 @@ def trace_fx(model: Any, inputs: tuple, is_leaf: Any) -> Traced:
 
     class Record(fx.Interpreter):
         def run_node(self, n: Any) -> Any:
-            out = super().run_node(n)
+            try:
+                out = super().run_node(n)
+            except Exception as e:  # the model's own error on the example: say where, do not try export
+                text = str(e).splitlines()[0] if str(e) else ""
+                shapes = ", ".join(str(list(x.shape)) for x in inputs)
+                raise error(f"the model fails on an input of shape {shapes}: {type(e).__name__}: {text}",
+                            _where(model, n)[0], "give --input the shape the model takes") from None
             results[n.name] = describe(out)
             return out
 
@@ -189,8 +195,12 @@ def trace_fx(model: Any, inputs: tuple, is_leaf: Any) -> Traced:
 
 def trace(model: Any, inputs: tuple, is_leaf: Any) -> Traced:
     """The calls of ``model``: fx first, torch.export where fx cannot trace it; a diagnostic where neither can."""
+    from archc.importer.errors import ModelImportError
+
     try:
         return trace_fx(model, inputs, is_leaf)
+    except ModelImportError:
+        raise
     except Exception as fx_error:  # any failure of symbolic tracing: try torch.export, unless it is final
         if "item assignment" in str(fx_error):
             raise _trace_failure(model, fx_error, None) from None

@@ -16,9 +16,10 @@ def verify(model: Any, spec: str, state: dict[str, Any], example: Any) -> float:
     ModelImportError when they differ (beyond float64 rounding)."""
     import torch
 
-    import archc
+    from archc.emit_torch import build_torch
+    from archc.importer.spec import check_text
 
-    built = archc.compile(spec, target="torch")
+    built = build_torch(check_text(spec))  # archc.compile(spec, target="torch")
     built.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()}, strict=True)
     reference = copy.deepcopy(model).double().eval()
     built = built.double().eval()

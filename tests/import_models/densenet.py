@@ -50,3 +50,39 @@ class DenseNet(nn.Module):
         x = F.relu(self.norm(x))
         x = F.adaptive_avg_pool2d(x, (1, 1))
         return self.classifier(torch.flatten(x, 1))
+
+
+class ListDenseLayer(nn.Module):
+    """torchvision's way: a dense layer takes the list of all earlier feature maps and concatenates them."""
+
+    def __init__(self, in_channels: int, growth_rate: int) -> None:
+        super().__init__()
+        self.norm1 = nn.BatchNorm2d(in_channels)
+        self.conv1 = nn.Conv2d(in_channels, growth_rate, kernel_size=3, padding=1, bias=False)
+
+    def forward(self, inputs: list[torch.Tensor]) -> torch.Tensor:
+        x = torch.cat(inputs, 1)
+        return self.conv1(F.relu(self.norm1(x)))
+
+
+class ListDenseBlock(nn.ModuleDict):
+    def __init__(self, n: int, in_channels: int, growth_rate: int) -> None:
+        super().__init__()
+        for i in range(n):
+            self.add_module(f"denselayer{i + 1}", ListDenseLayer(in_channels + i * growth_rate, growth_rate))
+
+    def forward(self, init: torch.Tensor) -> torch.Tensor:
+        features = [init]
+        for _, layer in self.items():
+            features.append(layer(features))
+        return torch.cat(features, 1)
+
+
+class ListDenseNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv0 = nn.Conv2d(3, 8, 3, padding=1)
+        self.block = ListDenseBlock(3, 8, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.block(self.conv0(x)).mean((2, 3))
