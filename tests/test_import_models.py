@@ -126,3 +126,24 @@ def test_module_list_and_dict_children_called_by_the_parent():
     assert "seq as blocks {\n    block_block -> relu as relu_1 -> block_block -> relu as relu_2 -> block_block\n  }" \
         in result.spec  # "block" is a keyword: the block is block_block
     assert "repeat 2 as layers {" in result.spec and "seq as head {" in result.spec
+
+
+class _Aliased(torch.nn.Module):
+    """``z = y; z += ...``: fx's graph would miss that y changed too; the importer sees the difference and
+    follows torch.export, which does not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 3, 1)
+        self.conv2 = torch.nn.Conv2d(3, 3, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        z = y
+        z += self.conv2(x)
+        return y * z
+
+
+def test_an_in_place_change_fx_cannot_see_is_followed_by_export():
+    result = imported(_Aliased(), (2, 3, 4, 4))
+    assert "} shortcut {" in result.spec and "mul(residual_1)" in result.spec

@@ -113,6 +113,10 @@ def describe(out: Any) -> tuple[Any, Any]:
     return None, out if isinstance(out, int | float | bool | tuple | list | type(None)) else repr(out)
 
 
+class TracedDiffers(Exception):  # noqa: N818 - a reason to try torch.export, not an error shown as such
+    """fx traced the model, but its graph computes something else (aliasing that fx does not follow)."""
+
+
 def _tracer(is_leaf: Any) -> Any:
     import torch.fx as fx
 
@@ -180,8 +184,15 @@ def trace_fx(model: Any, inputs: tuple, is_leaf: Any) -> Traced:
             return out
 
     torch = torch_module()
-    with torch.no_grad():
-        Record(gm).run(*inputs)
+    with torch.no_grad(), torch.random.fork_rng():  # the same random draws in both runs (F.dropout)
+        torch.manual_seed(0)
+        got = Record(gm).run(*(t.clone() for t in inputs))
+        torch.manual_seed(0)
+        want = model(*(t.clone() for t in inputs))
+    if isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor) and \
+            (got.shape != want.shape or not torch.allclose(got, want, rtol=1e-4, atol=1e-5)):
+        raise TracedDiffers("fx's graph does not compute what the model computes: the model changes a value in "
+                            "place (x += y on a value read again?) in a way symbolic tracing cannot see")
     calls = []
     for node in graph.nodes:
         where, owner = _where(model, node)
@@ -220,6 +231,8 @@ def _trace_failure(model: Any, fx_error: BaseException, export_error: BaseExcept
     other = str(export_error or "")
     if "item assignment" in text:
         what, hint = "assigning into a tensor (x[...] = ...) writes in place", "build the value with ops instead"
+    elif isinstance(fx_error, TracedDiffers):
+        what, hint = text, "write the in-place change out of place (y = y + z), or import a copy of the model that does"
     elif "'Proxy'" in text or "specialized integer" in other:
         what = "the forward computes a number (a size) from a tensor's values, which a spec cannot say"
         hint = "a spec's sizes come from the input's shape, not from its values"
