@@ -1,6 +1,6 @@
 """Naming as lowering names: which ``as`` labels a spec needs so its layers get the model's names.
 
-``Namer`` follows archc.ir.naming exactly (the same Level, claimed in the order lowering claims): a
+``Scope`` follows archc.ir.naming exactly (the same Level, claimed in the order lowering claims): a
 layer whose module name is what lowering would call it anyway gets no label; a layer with parameters
 keeps its module's name as its label; a parameter-free layer keeps its module's name where that is a
 valid, free label, and else gets the automatic one. It also tracks which names each scope can see, so

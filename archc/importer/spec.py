@@ -17,7 +17,7 @@ from archc.importer.modules import UnsupportedError
 from archc.importer.names import KEYWORDS, Scope
 from archc.importer.regions import item, op_item, statements
 from archc.importer.tree import Group
-from archc.importer.write import Writer, _reserved
+from archc.importer.write import Writer, reserved
 from archc.ir.graph import param_key
 from archc.ir.naming import Level
 from archc.parser import ast
@@ -95,7 +95,7 @@ def write_spec(root: Group, flat: Flat, name: str, symbolic: tuple[str | None, .
         order = blocks.decide(_wants(stmts, set()) | {name, x})
         writer = Writer(order, _named(stmts, set()))
         defs = [writer.block_def(b) for b in order]
-        scope = Scope(Level((), False), ChainMap({x: root.inputs[0]}), _reserved(stmts), {b.name for b in order})
+        scope = Scope(Level((), False), ChainMap({x: root.inputs[0]}), reserved(stmts), {b.name for b in order})
         scope.level.claim(x, None)
         body = writer.body(stmts, scope)
     except UnsupportedError as e:

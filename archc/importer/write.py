@@ -82,12 +82,13 @@ class Writer:
 
     # -- blocks ------------------------------------------------------------------------
     def block_def(self, b: Block) -> ast.BlockDef:
+        """The definition of block ``b``, written from its first instance (parameters where values differ)."""
         use = b.instances[0]
         g = use.group
         values = ChainMap({"in": g.inputs[0]} if g.inputs else {})
         values.update({p: v for p, v in zip(b.params[len(b.params) - b.n_values:], g.inputs[1:])})
         self.exprs, self.slot, self.params = b.exprs, 0, set(b.params)
-        scope = Scope(Level((b.name,), b.indexed), values, _reserved(use.body), self.block_names)
+        scope = Scope(Level((b.name,), b.indexed), values, reserved(use.body), self.block_names)
         self.enclosing.append(g.output)
         body = self.body(use.body, scope)
         self.enclosing.pop()
@@ -96,6 +97,7 @@ class Writer:
 
     # -- statements ----------------------------------------------------------------------
     def body(self, stmts: list[Stmt], scope: Scope) -> list[ast.Chain]:
+        """Statements as chains, named in ``scope`` in the order lowering names them."""
         out: list[ast.Chain] = []
         for s in stmts:
             items: list[Any] = []
@@ -122,7 +124,7 @@ class Writer:
         if isinstance(it, Seq):
             label = scope.label(it.want, True, "seq", True, it.value, self.needs_name(it.value))
             local = label or it.want
-            inner = scope.nested(Level((*scope.level.path, local), True), _reserved(it.body))
+            inner = scope.nested(Level((*scope.level.path, local), True), reserved(it.body))
             self.enclosing.append(it.value)
             body = self.body(it.body, inner)
             self.enclosing.pop()
@@ -171,7 +173,7 @@ class Writer:
         return ast.Call(b.name, tuple(named), label, has_parens=bool(named))
 
 
-def _reserved(stmts: list) -> set[str]:
+def reserved(stmts: list) -> set[str]:
     """The fixed names a level's layers take (its own items and those of its unnamed residuals and concats)."""
     out: set[str] = set()
     for s in stmts:
@@ -179,10 +181,10 @@ def _reserved(stmts: list) -> set[str]:
             if isinstance(it, Layer | Use | Seq) and it.want and (not isinstance(it, Layer) or it.fixed):
                 out.add(it.want)
             if isinstance(it, Residual):
-                out |= _reserved(it.body) | _reserved(it.shortcut or [])
+                out |= reserved(it.body) | reserved(it.shortcut or [])
             if isinstance(it, Concat):
                 for b in it.branches:
-                    out |= _reserved(b)
+                    out |= reserved(b)
     return out
 
 
