@@ -7,9 +7,9 @@
 """
 
 from archc import ops  # noqa: F401 - registers every op
-from archc.api import check, compile, emit, format, load, parse, render, summary  # noqa: A004
+from archc.api import check, compile, emit, format, import_module, load, parse, render, summary  # noqa: A004
 from archc.errors import ArchcError, EmitError, ShapeError, SpecError, SpecSyntaxError
 
 __all__ = ["ArchcError", "EmitError", "ShapeError", "SpecError", "SpecSyntaxError",
-           "check", "compile", "emit", "format", "load", "parse", "render", "summary"]
+           "check", "compile", "emit", "format", "import_module", "load", "parse", "render", "summary"]
 __version__ = "0.2.0"

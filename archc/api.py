@@ -5,6 +5,9 @@
     emit     -> standalone source text            format   -> the spec as DSL or YAML text
     summary  -> table / JSON of a checked net     render   -> graphviz diagram
     ops      -> the op reference from the registry
+    import_module  a PyTorch model -> spec text and its state dict
+
+
     explain, solve, valid_inputs, warnings, resolutions, sweep  -> teaching reports (archc.teach)
 """
 
@@ -184,6 +187,15 @@ def ops(name: str | None = None) -> list[dict[str, Any]]:
     return op_reference(name)
 
 
+def import_module(module: Any, example_input: Any, symbolic: str | tuple | None = None,
+                  name: str | None = None) -> Any:
+    """A PyTorch model (an nn.Module) as spec text and its state dict under the spec's names: an
+    ``Imported(spec, state)`` (a named tuple). ``example_input`` is a tensor it is traced on; ``symbolic``
+    names input dims ("N,H,W"; default "N"); ``name`` names the network. The spec built with
+    ``archc.compile(spec, target="torch")`` loads the state dict strictly and gives the same outputs."""
+    from archc.importer import import_module as run
+
+    return run(module, example_input, symbolic=symbolic, name=name)
 
 
 # the teaching reports are part of this API, defined beside it

@@ -54,7 +54,7 @@ STAGES = [
     ({"archc.ir"}, 3),
     ({"archc.shape_infer"}, 4),
     ({"archc.emit_numpy", "archc.emit_torch", "archc.diagram", "archc.remap", "archc.summary", "archc.reference",
-      "archc.formatting", "archc.teach"}, 5),
+      "archc.formatting", "archc.teach", "archc.importer"}, 5),
     ({"archc.data", "archc.train"}, 6),
     ({"archc.api", "archc.api_teach"}, 7),
     ({"archc.cli", "archc.__main__", "archc"}, 8),

@@ -1,0 +1,1 @@
+"""Models written the way people write them, for the importer's tests (not copied from any library)."""
