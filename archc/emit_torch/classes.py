@@ -215,6 +215,21 @@ def _value(text: str) -> Any:
             return ()
 
 
+def _variant_names(base: str, variants: list[list[Draft]]) -> list[str]:
+    """Class names for the structures one block takes (an `if` in it): the one with the fewest children is
+    ``base``; another is named after the children only it has (``BasicDownsample``), else numbered."""
+    if len(variants) == 1:
+        return [base]
+    children = [{a for a, _ in v[0].entries} for v in variants]
+    smallest = min(range(len(variants)), key=lambda i: (len(children[i]), i))
+    out = []
+    for i, kids in enumerate(children):
+        extra = sorted(kids - children[smallest])
+        out.append(base if i == smallest else base + "".join(codegen.class_name(e) for e in extra) if extra
+                   else f"{base}{i + 1}")
+    return out
+
+
 def build_classes(root: Group, typed: TypedGraph) -> tuple[list[Class], dict[int, Draft]]:
     """Every class of the emitted source, children's classes first; and the draft of each group."""
     groups = [g for g in walk(root) if g is root or not g.sequential]
@@ -240,8 +255,9 @@ def build_classes(root: Group, typed: TypedGraph) -> tuple[list[Class], dict[int
             shape = (tuple((a, _shape_of(e)) for a, e in d.entries), tuple(d.forward[1]), tuple(d.forward[0]))
             shared.setdefault(shape, []).append(d)
         base = codegen.class_name(typed.graph.name if key == ("root",) else key[1])
-        for same in shared.values():
-            c = Class(names(("class", id(same[0])), base), same)
+        variants = _variant_names(base, list(shared.values()))
+        for same, name in zip(shared.values(), variants):
+            c = Class(names(("class", id(same[0])), name), same)
             for d in same:
                 d.cls = c
             finalize(c, typed)

@@ -118,6 +118,15 @@ class Compounds:
             current = self.body(r.body, it_frame, current) or current
         return self.close(local, frame, current, r.span) if local is not None else current
 
+    def if_(self, s: ast.If, frame: Frame, current: str) -> str:
+        """The body the condition chooses, lowered in place (an `if` adds no naming level)."""
+        cond = evaluate(s.cond, frame.env, ctx=frame.ctx)
+        if not isinstance(cond, bool):
+            raise SpecError(f"an `if` needs a condition that is true or false, got {cond!r}",
+                            getattr(s.cond, "span", None) or s.span)
+        body = s.body if cond else (s.orelse or ())
+        return self.body(body, frame, current) or current
+
     def seq(self, s: ast.Seq, frame: Frame, current: str) -> str:
         local, sub = self.group(s.name, frame, "seq", "seq", True, s.span)
         out = self.body(s.body, sub, current) or current

@@ -180,7 +180,7 @@ class _Lowering(Compounds):
         if current is None:
             raise SpecError("this layer has no input: declare `input NAME: [...]` first", it.span)
         kind = {ast.Residual: self.residual, ast.Repeat: self.repeat, ast.Scan: self.scan, ast.Seq: self.seq,
-                ast.Branches: self.branches}[type(it)]
+                ast.Branches: self.branches, ast.If: self.if_}[type(it)]
         return kind(it, frame, current)
 
     def call(self, c: ast.Call, frame: Frame, current: str | None, first: bool) -> str:

@@ -1,7 +1,8 @@
 """Evaluation of spec expressions: attribute values, sizes, counts and label templates.
 
-Still an expression language, never Python: numbers, names, ``+ - * / // %``, tuples, and
-the functions below. ``/`` of two integers must divide exactly (else write ``floor(a/b)``);
+Still an expression language, never Python: numbers, names, ``+ - * / // %``, comparisons
+(``== != < <= > >=``) with ``and``, ``or``, ``not`` (for ``if``), tuples, and the functions
+below. ``/`` of two integers must divide exactly (else write ``floor(a/b)``);
 with a float operand it is a float, for width multipliers (``make_divisible(C * 0.75, 8)``).
 """
 
@@ -16,7 +17,7 @@ from archc.errors import SpecError
 from archc.parser import ast
 
 MAX_DIGITS = 60  # integers beyond this many digits are refused (they are never sizes)
-FUNCTIONS = ("floor", "ceil", "min", "max", "round", "make_divisible", "channels", "size")
+FUNCTIONS = ("floor", "ceil", "min", "max", "round", "make_divisible", "channels", "size", "not")
 
 
 class Context:
@@ -49,6 +50,8 @@ def evaluate(e: ast.Expr, env: dict[str, Any], symbolic: bool = False, ctx: Cont
         return tuple(evaluate(x, env, symbolic, ctx) for x in e.items)
     if isinstance(e, ast.Func):
         return _func(e, env, ctx)
+    if isinstance(e, ast.BinOp) and e.op in COMPARE | {"and", "or"}:
+        return _logic(e, evaluate(e.left, env, False, ctx), evaluate(e.right, env, False, ctx))
     if isinstance(e, ast.BinOp):
         a, b = evaluate(e.left, env, True, ctx), evaluate(e.right, env, True, ctx)
         return _checked(_binop(e, a, b), e)
@@ -65,6 +68,27 @@ def _checked(v: Any, e: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         raise SpecError(f"the expression gives {v}, not a finite number", getattr(e, "span", None))
     return v
+
+
+COMPARE = {"==", "!=", "<", "<=", ">", ">="}
+
+
+def _logic(e: ast.BinOp, a: Any, b: Any) -> bool:
+    """A comparison (of numbers, or == and != of names too), or and/or of truth values."""
+    if e.op in ("and", "or"):
+        for v in (a, b):
+            if not isinstance(v, bool):
+                raise SpecError(f"'{e.op}' needs true or false on both sides, got {v!r}", e.span)
+        return (a and b) if e.op == "and" else (a or b)
+    if isinstance(a, dims.Expr) or isinstance(b, dims.Expr):
+        raise SpecError("a symbolic size cannot be compared: the condition depends on the input", e.span)
+    if e.op in ("==", "!="):
+        return (a == b) == (e.op == "==")
+    if not (_is_num(a) and _is_num(b)):
+        name = a if isinstance(a, str) else b
+        raise SpecError(f"cannot compare {a!r} {e.op} {b!r}: {name!r} is not a number (a symbolic size, or a "
+                        f"name without a value); only numbers are ordered", e.span)
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[e.op]
 
 
 def _is_num(v: Any) -> bool:
@@ -127,6 +151,11 @@ def _func(e: ast.Func, env: dict[str, Any], ctx: Context) -> Any:
         raise SpecError(f"unknown function '{e.fn}'", e.span, hint="known: " + ", ".join(FUNCTIONS))
     if e.fn in ("channels", "size"):
         return _shape_query(e, env, ctx)
+    if e.fn == "not":
+        v = evaluate(e.args[0], env, False, ctx)
+        if not isinstance(v, bool):
+            raise SpecError(f"'not' needs true or false, got {v!r}", e.span)
+        return not v
     if e.fn in ("floor", "ceil"):
         if len(e.args) != 1:
             raise SpecError(f"{e.fn}() takes one argument", e.span)

@@ -4,7 +4,7 @@
     Network  := name Param* Stmt*              BlockDef := name Param* Stmt* indexed
     Stmt     := Input | Chain | Expect | Output | BlockDef
     Chain    := Item+ [": " shape]             (each chain continues from the last one)
-    Item     := Call | Residual | Repeat | Scan | Seq | Branches
+    Item     := Call | Residual | Repeat | Scan | Seq | Branches | If
     Expr     := Num | Name | Str | Tuple | BinOp | Func   (values, dims, counts)
 
 A layer's ``name`` (its ``as`` label) is a string: an identifier, digits, or a quoted label
@@ -47,7 +47,7 @@ class Tuple:
 
 @dataclass(frozen=True)
 class BinOp:
-    op: str  # + - * / // %
+    op: str  # + - * / // %, == != < <= > >=, and, or
     left: object
     right: object
     span: Span | None = None
@@ -100,6 +100,16 @@ class Repeat:
 
 
 @dataclass(frozen=True)
+class If:
+    """``if COND { ... } else { ... }``: one of two bodies, chosen when the network is built."""
+
+    cond: Expr
+    body: tuple
+    orelse: tuple | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
 class Seq:
     """``seq as NAME { ... }``: a group whose unnamed layers are numbered 0, 1, 2 (like nn.Sequential)."""
 
@@ -126,7 +136,7 @@ class Scan:
     span: Span | None = None
 
 
-Item = Call | Residual | Repeat | Scan | Seq | Branches
+Item = Call | Residual | Repeat | Scan | Seq | Branches | If
 
 
 # -- statements ------------------------------------------------------------------------

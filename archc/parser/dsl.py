@@ -188,6 +188,26 @@ class _ToAst(Transformer):
     def branch(self, meta, c):
         return _Shortcut(tuple(c))
 
+    def if_item(self, meta, c):
+        cond, *body = c
+        orelse = body.pop() if body and (body[-1] is None or isinstance(body[-1], _Shortcut)) else None
+        return ast.If(cond, tuple(body), orelse.body if orelse else None, self._s(meta))
+
+    def else_part(self, meta, c):
+        return _Shortcut(tuple(c))
+
+    def compare(self, meta, c):
+        return ast.BinOp(str(c[1]), c[0], c[2], self._s(meta))
+
+    def or_(self, meta, c):
+        return ast.BinOp("or", c[0], c[1], self._s(meta))
+
+    def and_(self, meta, c):
+        return ast.BinOp("and", c[0], c[1], self._s(meta))
+
+    def not_(self, meta, c):
+        return ast.Func("not", (c[0],), self._s(meta))
+
     def seq(self, meta, c):
         alias, *body = c
         return ast.Seq(tuple(body), alias, self._s(meta))

@@ -10,10 +10,11 @@ import json
 
 from archc.parser import ast
 
-_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
+_PREC = {"or": -3, "and": -2, "==": 0, "!=": 0, "<": 0, "<=": 0, ">": 0, ">=": 0,
+         "+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
 
 
-def expr_text(e: ast.Expr, prec: int = 0) -> str:
+def expr_text(e: ast.Expr, prec: int = -10) -> str:
     """An expression as DSL text, with only the parentheses it needs."""
     if isinstance(e, ast.Num):
         if isinstance(e.value, bool):
@@ -26,6 +27,9 @@ def expr_text(e: ast.Expr, prec: int = 0) -> str:
     if isinstance(e, ast.Tuple):
         inner = ", ".join(expr_text(x) for x in e.items)
         return f"({inner},)" if len(e.items) == 1 else f"({inner})"
+    if isinstance(e, ast.Func) and e.fn == "not":
+        text = "not " + expr_text(e.args[0], -1)
+        return f"({text})" if prec > -1 else text
     if isinstance(e, ast.Func):
         return f"{e.fn}({', '.join(expr_text(a) for a in e.args)})"
     if isinstance(e, ast.BinOp):
@@ -171,6 +175,11 @@ def _dsl_chain(s: ast.Chain, c: _Comments, depth: int) -> list[str]:
 
 def _dsl_compound(it: ast.Item, c: _Comments, depth: int) -> list[str]:
     pad = "  " * depth
+    if isinstance(it, ast.If):
+        lines = [f"if {expr_text(it.cond)} {{", *_dsl_body(it.body, c, depth + 1)]
+        if it.orelse is not None:
+            lines += [f"{pad}}} else {{", *_dsl_body(it.orelse, c, depth + 1)]
+        return [*lines, f"{pad}}}"]
     alias = _alias(it.name)
     if isinstance(it, ast.Branches):
         args = f"({_args(it.args)})" if it.args else ""

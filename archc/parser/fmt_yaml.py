@@ -122,7 +122,7 @@ def _yaml_layers(stmts: tuple, c: _Comments, depth: int) -> list[str]:
 
 def _yaml_item(it: ast.Item, c: _Comments, depth: int, expect: tuple | None) -> list[str]:
     pad = "  " * depth
-    extra = [f"as: {_label(it.name)}"] if it.name is not None else []
+    extra = [f"as: {_label(it.name)}"] if getattr(it, "name", None) is not None else []
     if expect:
         extra.append(f"expect: [{', '.join(_yv(d) for d in expect)}]")
     if isinstance(it, ast.Call):
@@ -139,6 +139,11 @@ def _yaml_item(it: ast.Item, c: _Comments, depth: int, expect: tuple | None) -> 
         for branch in it.branches:
             body = _yaml_layers(branch, c, depth + 3)
             out += [f"{pad}    -" + (" []" if not body else ""), *body]
+        return out
+    if isinstance(it, ast.If):
+        out = [f"{pad}- if: {json.dumps(expr_text(it.cond))}", f"{pad}  then:", *_yaml_layers(it.body, c, depth + 2)]
+        if it.orelse is not None:
+            out += [f"{pad}  else:", *_yaml_layers(it.orelse, c, depth + 2)]
         return out
     if isinstance(it, ast.Repeat):
         head = f"repeat: {_yv(it.count)}"

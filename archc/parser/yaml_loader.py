@@ -35,7 +35,7 @@ from archc.errors import Span, SpecSyntaxError
 from archc.parser import ast
 from archc.parser.dsl import _parser, _ToAst, scan_comments
 
-_LAYER_KEYS = {"as", "expect", "shortcut", "layers", "branches", "index"}
+_LAYER_KEYS = {"as", "expect", "shortcut", "layers", "branches", "index", "then", "else"}
 
 
 def parse_yaml(text: str, file: str = "<string>") -> ast.Module:
@@ -211,6 +211,11 @@ class _Loader:
                 raise self.error(f"`index` must be a name, got {index!r}", self.child(node, "index"))
             it = ast.Repeat(self.value(item[op], args_node),
                             tuple(self.layers(item.get("layers") or [], body_node)), alias, span, index)
+        elif op == "if":
+            orelse = item.get("else")
+            it = ast.If(self.value(item[op], args_node), tuple(self.layers(item.get("then") or [],
+                                                                           self.child(node, "then"))),
+                        None if orelse is None else tuple(self.layers(orelse, self.child(node, "else"))), span)
         elif op == "seq":
             it = ast.Seq(tuple(self.layers(item.get("layers") or [], body_node)), alias, span)
         elif op == "concat" and "branches" in item:
@@ -224,7 +229,7 @@ class _Loader:
                           tuple(self.layers(item.get("layers") or [], body_node)), alias, span)
         else:
             for key, owner in (("layers", "residual, repeat, seq or scan"), ("shortcut", "residual"),
-                               ("branches", "concat"), ("index", "repeat")):
+                               ("branches", "concat"), ("index", "repeat"), ("then", "if"), ("else", "if")):
                 if key in item:
                     raise self.error(f"`{key}` only goes with {owner}", self.key_node(node, key))
             it = ast.Call(op, self.args(item[op], args_node), alias, span, has_parens=item[op] is not None)
