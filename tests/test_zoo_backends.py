@@ -15,6 +15,11 @@ torch = pytest.importorskip("torch", reason="torch is an optional extra; CI inst
 ZOO = sorted(SPECS.glob("zoo/*.arch"))
 NETS = [*ZOO, *sorted(SPECS.glob("unet.arch"))]
 HEAVY = 50_000_000
+# In training mode a batch of 2 reaches the last stages at 1x1: each batchnorm there normalises two
+# numbers, so the gradients are ill-conditioned (entries of 1e7 from a loss of order 1) and two correct
+# float64 evaluations in different summation orders (NumPy's BLAS, torch's) differ by up to 1e-6 of the
+# largest entry. Eval mode is well-conditioned and keeps the 1e-9 default.
+TRAIN_TOL = 1e-5
 SIZES = (32, 48, 64, 80)
 
 
@@ -35,4 +40,4 @@ def test_zoo_backends_agree(path, training, tmp_path):
     typed = smallest_input(path)
     heavy = typed.total_params > HEAVY
     forms = ("numpy", "torch-autograd") if heavy else ("numpy", "torch-autograd", "torch-emitted-autograd")
-    assert_agree(typed, run_forms(typed, tmp_path, training, forms))
+    assert_agree(typed, run_forms(typed, tmp_path, training, forms), tol=TRAIN_TOL if training else 1e-9)
