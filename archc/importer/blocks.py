@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archc.importer.draft import Concat, Layer, Residual, Seq, Use
+from archc.importer.optional import DONTCARE, aligned_values, conditions, merge
 from archc.ops import REGISTRY
 from archc.parser import ast
 
@@ -88,8 +89,9 @@ def structure(stmts: list, codes: dict[str, Any]) -> tuple:
     return tuple(out)
 
 
-def value_codes(use: Use) -> dict[str, Any]:
-    """Values of an instance by their place: ``in``, an argument, or the n-th item that makes them."""
+def value_codes(use: Use, shortcuts: bool = True) -> dict[str, Any]:
+    """Values of an instance by their place: ``in``, an argument, or the n-th item that makes them
+    (``shortcuts=False``: not counting the items of residual shortcuts)."""
     g = use.group
     codes: dict[str, Any] = {g.inputs[0]: "in"} if g.inputs else {}
     codes.update({v: ("arg", i) for i, v in enumerate(g.inputs[1:])})
@@ -98,7 +100,7 @@ def value_codes(use: Use) -> dict[str, Any]:
         for s in stmts:
             for it in s.items:
                 codes.setdefault(it.value, ("item", len(codes)))
-                for body in _bodies(it):
+                for body in _bodies(it) if shortcuts or not isinstance(it, Residual) else [it.body]:
                     visit(body)
     visit(use.body)
     return codes
@@ -115,6 +117,10 @@ class Block:
     exprs: dict[int, ast.Expr] = field(default_factory=dict)  # slot index -> its expression in the body
     args: list[list[Any]] = field(default_factory=list)  # per instance, the values of the size parameters
     n_values: int = 0  # how many of params are value parameters
+    columns: list[tuple[str, list]] = field(default_factory=list)  # size parameters and their values
+    optional: dict[int, ast.Expr] = field(default_factory=dict)  # id of a residual (first instance) -> if COND
+    present: dict[int, list[bool]] = field(default_factory=dict)  # ... and which instances have its shortcut
+    defaults: dict[str, Any] = field(default_factory=dict)  # parameter -> its default value
 
     @property
     def indexed(self) -> bool:
@@ -124,20 +130,20 @@ class Block:
         return isinstance(self.instances[0].group.module, nn.Sequential)
 
     def slot_values(self, use: Use) -> list[Any]:
-        out = []
-        for holder, key in slots(use.body):
+        """An instance's values of the first instance's slots (DONTCARE in a shortcut it lacks)."""
+        def value(holder: Any, key: str) -> Any:
             if isinstance(holder, Layer):
-                out.append(show(holder.op, key, holder.attrs[key]))
-            else:
-                out.append(holder.key.args[holder.key.instances.index(holder)][int(key)])
-        return out
+                return show(holder.op, key, holder.attrs[key])
+            return holder.key.args[holder.key.instances.index(holder)][int(key)]
+        return aligned_values(self.instances[0].body, use.body, value)
 
 
 class Blocks:
     """The blocks of an import, by (class, structure)."""
 
-    def __init__(self) -> None:
+    def __init__(self, shapes: dict[str, tuple] | None = None) -> None:
         self.table: dict[tuple, Block] = {}
+        self.shapes = shapes or {}
 
     def add(self, use: Use) -> Block:
         key = (type(use.group.module).__qualname__, structure(use.body, value_codes(use)), len(use.refs))
@@ -148,9 +154,12 @@ class Blocks:
 
     def decide(self, taken: set[str]) -> list[Block]:
         """Name every block and choose its parameters (nested blocks first); the blocks in definition order."""
+        merge(self.table)
         order = sorted(self.table.values(), key=_depth)  # blocks used inside others first; stable: first seen first
         for b in order:
             _parameters(b)
+            if b.optional:
+                conditions(b, self.shapes)
         used: set[str] = set()
         by_cls: dict[str, list[Block]] = {}
         for b in self.table.values():
@@ -214,10 +223,15 @@ def _parameters(b: Block) -> None:
     avoid = {w for u in b.instances for _, w in _wants(b)} | {"in", "in_channels"}
     for s, (holder, key) in enumerate(names):
         col = [v[s] for v in vectors]
-        if all(c == col[0] for c in col):
+        known = [c for c in col if c is not DONTCARE]
+        constant = all(c == known[0] and type(c) is type(known[0]) for c in known)
+        if constant and len(known) == len(col):
             continue
-        expr = _relate(col, columns)
+        expr = _relate(col, columns, exact=constant)
+        if expr is None and constant:  # a slot only some instances have, the same in each
+            continue
         if expr is None:
+            col = [known[0] if c is DONTCARE else c for c in col]
             base = PARAM_NAMES.get(key, key) if isinstance(holder, Layer) else holder.key.params[int(key)]
             name, k = base, 1
             while name in avoid or any(name == p for p, _ in columns):
@@ -226,6 +240,7 @@ def _parameters(b: Block) -> None:
             columns.append((name, col))
             expr = ast.Name(name)
         b.exprs[s] = expr
+    b.columns = columns
     b.params = [p for p, _ in columns]
     b.args = [[col[i] for _, col in columns] for i in range(len(b.instances))]
     g = b.instances[0].group
@@ -234,13 +249,18 @@ def _parameters(b: Block) -> None:
     b.n_values = len(values)
 
 
-def _relate(col: list, columns: list[tuple[str, list]]) -> ast.Expr | None:
-    """``p``, ``k * p`` or ``p // k`` for an existing parameter p whose values relate to ``col`` so."""
+def _relate(col: list, columns: list[tuple[str, list]], exact: bool = False) -> ast.Expr | None:
+    """``p``, ``k * p`` or ``p // k`` for an existing parameter p whose values relate to ``col`` so (only ``p``
+    where ``exact``), DONTCARE entries of ``col`` matching anything."""
+    known = [i for i, c in enumerate(col) if c is not DONTCARE]
+    col = [col[i] for i in known]
     for name, other in columns:
-        if other == col:
+        other = [other[i] for i in known]
+        if other == col and all(type(c) is type(o) for c, o in zip(col, other)):
             return ast.Name(name)
-    ints = all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in col)
+    ints = not exact and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in col)
     for name, other in columns if ints else ():
+        other = [other[i] for i in known]
         if not all(isinstance(o, int) and not isinstance(o, bool) and o > 0 for o in other):
             continue
         if all(c > 0 and c % o == 0 for c, o in zip(col, other)) and len({c // o for c, o in zip(col, other)}) == 1:

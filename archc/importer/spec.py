@@ -88,7 +88,7 @@ def check_text(text: str) -> Any:
 def write_spec(root: Group, flat: Flat, name: str, symbolic: tuple[str | None, ...]) -> tuple[str, Any]:
     """The spec text of a model's group tree, and its checked graph."""
     shapes = {op.name: op.shape for op in flat.ops} | dict(flat.inputs)
-    blocks = Blocks()
+    blocks = Blocks(shapes)
     try:
         stmts = drafts(root, flat, blocks, shapes)
         x = input_name(flat)

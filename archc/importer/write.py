@@ -76,6 +76,7 @@ class Writer:
         self.slot = 0
         self.params: set[str] = set()
         self.enclosing: list[str] = []  # the values of the groups being written (their names are the groups')
+        self.optional: dict[int, ast.Expr] = {}  # in a block: residuals whose shortcut is ``if COND { }``
 
     def needs_name(self, value: str) -> bool:
         return value in self.named and value not in self.enclosing
@@ -87,13 +88,14 @@ class Writer:
         g = use.group
         values = ChainMap({"in": g.inputs[0]} if g.inputs else {})
         values.update({p: v for p, v in zip(b.params[len(b.params) - b.n_values:], g.inputs[1:])})
-        self.exprs, self.slot, self.params = b.exprs, 0, set(b.params)
+        self.exprs, self.slot, self.params, self.optional = b.exprs, 0, set(b.params), b.optional
         scope = Scope(Level((b.name,), b.indexed), values, reserved(use.body), self.block_names)
         self.enclosing.append(g.output)
         body = self.body(use.body, scope)
         self.enclosing.pop()
-        self.exprs, self.params = {}, set()
-        return ast.BlockDef(b.name, tuple(ast.Param(p) for p in b.params), tuple(body), indexed=b.indexed)
+        self.exprs, self.params, self.optional = {}, set(), {}
+        params = tuple(ast.Param(p, value_expr(b.defaults[p]) if p in b.defaults else None) for p in b.params)
+        return ast.BlockDef(b.name, params, tuple(body), indexed=b.indexed)
 
     # -- statements ----------------------------------------------------------------------
     def body(self, stmts: list[Stmt], scope: Scope) -> list[ast.Chain]:
@@ -136,6 +138,8 @@ class Writer:
         if isinstance(it, Residual):
             body = self.body(it.body, scope)
             short = self.body(it.shortcut, scope) if it.shortcut is not None else None
+            if id(it) in self.optional:
+                short = [ast.Chain((ast.If(self.optional[id(it)], tuple(short)),))]
             scope.auto("residual", it.value)
             return ast.Residual(tuple(body), tuple(short) if short is not None else None)
         if isinstance(it, Concat):
@@ -168,7 +172,9 @@ class Writer:
         values = b.args[b.instances.index(it)]
         args = [exprs.get(str(i)) or value_expr(v, self.params) for i, v in enumerate(values)]
         args += [ast.Name(self.ref(r, scope)) for r in it.refs]
-        named = [ast.Arg(None if i == 0 else p, a) for i, (p, a) in enumerate(zip(b.params, args))]
+        named = [ast.Arg(None if i == 0 and p not in b.defaults else p, a)
+                 for i, (p, a) in enumerate(zip(b.params, args))
+                 if p not in b.defaults or values[i] != b.defaults[p]]
         label = scope.label(it.want, True, b.name, True, it.value, self.needs_name(it.value))
         return ast.Call(b.name, tuple(named), label, has_parens=bool(named))
 
