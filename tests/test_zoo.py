@@ -14,6 +14,15 @@ DATA = Path(__file__).resolve().parent / "data" / "zoo"
 MODELS = sorted(p.stem for p in DATA.glob("*.txt") if (SPECS / "zoo" / f"{p.stem}.arch").exists())
 
 
+def test_every_model_written_down_has_a_spec():
+    """The list of tested models can't silently shrink: each data file (16 families) has its spec, and
+    each spec its data file."""
+    written = sorted(p.stem for p in DATA.glob("*.txt"))
+    assert len(written) == 16
+    assert MODELS == written
+    assert sorted(p.stem for p in (SPECS / "zoo").glob("*.arch")) == written
+
+
 def reference(model):
     """(header fields, [(key, kind, shape)]) of a model's data file."""
     header, entries = {}, []
