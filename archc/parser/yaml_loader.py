@@ -48,15 +48,42 @@ def parse_yaml(text: str, file: str = "<string>") -> ast.Module:
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
         problem = getattr(e, "problem", None) or str(e)
         raise SpecSyntaxError(f"invalid YAML: {problem}", span, source=text) from None
+    for node in nodes:
+        _no_duplicate_keys(node, file, text)
     loader = _Loader(file, text)
     module = ast.Module(file, text, format="yaml", comments=scan_comments(text))
     for doc, node in zip(docs, nodes):
         if doc is not None:
             module.networks.append(loader.network(doc, node))
+    ast.check_unique_networks(module)
     if not module.networks:
         raise SpecSyntaxError("empty YAML spec", Span(file, 1, 1), hint="start with `network: NAME`",
                               source=text)
     return module
+
+
+def _no_duplicate_keys(root: Any, file: str, text: str) -> None:
+    """A mapping that gives one key twice is an error (YAML would keep the last one silently)."""
+    todo, seen_nodes = [root], set()
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen_nodes:  # aliases share nodes; a recursive one loops
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
+                    if (k.tag, k.value) in first:
+                        line = first[(k.tag, k.value)].start_mark.line + 1
+                        s, e = k.start_mark, k.end_mark
+                        raise SpecSyntaxError(f"key '{k.value}' is given twice (first at line {line})",
+                                              Span(file, s.line + 1, s.column + 1, e.line + 1, e.column + 1),
+                                              hint="YAML would keep only the last one", source=text)
+                    first[(k.tag, k.value)] = k
+                todo.extend((k, v))
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
 
 
 class _Loader:
