@@ -89,13 +89,22 @@ def _no_duplicate_keys(root: Any, file: str, text: str) -> None:
 class _Loader:
     def __init__(self, file: str, text: str) -> None:
         self.file, self.text = file, text
+        self.lines = [*text.splitlines(), ""]
 
     # -- helpers
     def span(self, node: Any) -> Span | None:
         if node is None:
             return None
         s, e = node.start_mark, node.end_mark
-        return Span(self.file, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+        end_line, end_col = e.line, e.column
+        # a block node's end mark is where the next token starts (the next item's `-`): it ended above,
+        # on the last line that is not blank or only a comment
+        if end_line > s.line and self.lines[end_line][:end_col].strip() in ("", "-"):
+            end_line -= 1
+            while end_line > s.line and (not self.lines[end_line].strip() or self.lines[end_line].strip()[0] == "#"):
+                end_line -= 1
+            end_col = len(self.lines[end_line])
+        return Span(self.file, s.line + 1, s.column + 1, end_line + 1, end_col + 1)
 
     def error(self, msg: str, node: Any, hint: str | None = None) -> SpecSyntaxError:
         return SpecSyntaxError(msg, self.span(node) or Span(self.file, 1, 1), hint=hint, source=self.text)
