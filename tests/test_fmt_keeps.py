@@ -130,3 +130,15 @@ def test_the_comparison_sees_a_changed_number_a_dropped_check_and_a_dropped_comm
                   "network n {\n  input x: [N, 4]\n  linear(3)  # c\n  expect params == 15\n}\n"):
         assert means(api.parse("x.arch", other)) != means(base)
     assert comments(base.source) == ["c"] and comments('a: "#x"  # y\n') == ["y"]
+
+
+def test_the_issues_three_drops_are_kept():
+    """A second `output`, a duplicate `expect` and a trailing comment (issue #13, item 3)."""
+    text = ("network two(h=4) {\n  input x: [N, 8]\n  linear(h) as a : [N, h]\n  linear(3) as b\n  output a, b\n"
+            "  expect params == 51\n  expect params == 51\n}\n# trailing comment\n")
+    module = api.parse("two.arch", text)
+    assert round_trip(module) == 0
+    yaml_text = api.format(module, "yaml")
+    assert "output: [a, b]" in yaml_text and yaml_text.count("params: 51") == 2
+    assert yaml_text.endswith("# trailing comment\n")
+    assert str(api.load(reparse(yaml_text, "yaml", "two.yaml"))).count("check params == 51") == 2
