@@ -20,6 +20,13 @@ SCAN = (SPECS / "scan_simple.arch").read_text().replace("network scan_simple {",
     .replace("linear(16,", "linear(width,")
 LIN = "network lin {\n  input x: [N, 4]\n  linear(3) as fc\n}\n"
 MESSY = "network   lin {\n input x: [N,4]\n  linear(3)   as fc\n}\n"
+TINY = """network tiny(hidden=8, classes=3) {
+  input x: [N, 1, 8, 8]
+  flatten
+  linear(hidden) as fc1 -> relu
+  linear(classes) as fc2
+}
+"""
 
 
 def run(*argv, cwd=None):
@@ -45,6 +52,20 @@ def cnn_state(path, **change):
     arrays = {"mlp.layer1.weight": rng.normal(size=(8, 24, 8)), "mlp.layer2.weight": rng.normal(size=(16, 8, 1)),
               "mlp.layer3.weight": rng.normal(size=(4, 16, 1))}
     np.savez(path, **{k: v for k, v in {**arrays, **change}.items() if v is not None})
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    """Three classes of 8x8 grey images, train/ and test/."""
+    pil = pytest.importorskip("PIL.Image")
+    root = tmp_path_factory.mktemp("images")
+    rng = np.random.default_rng(0)
+    for split, count in (("train", 6), ("test", 3)):
+        for label in "abc":
+            (root / split / label).mkdir(parents=True)
+            for i in range(count):
+                pil.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(root / split / label / f"{i}.png")
+    return root
 
 
 @pytest.fixture
@@ -239,3 +260,18 @@ def test_an_output_without_a_suffix_is_written_exactly_where_asked(files, argv):
     assert (files / "converted").is_file() and not (files / "converted.npz").exists()
     with np.load(files / "converted") as z:
         assert z.files
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"fc1.weight": np.ones((8, 64)) + 1j}, "w.npz: 'fc1.weight' holds complex numbers (complex128)"),
+    ({"fc1.weight": np.full((8, 64), "w")}, "w.npz: array 'fc1.weight' has dtype <U1"),
+    ({"fc1.weight": np.ones((8, 1))}, "w.npz: layer 'fc1' weight: the checkpoint has shape [8, 1], the spec gives "
+                                      "[8, 64]"),
+])
+def test_eval_checks_its_weights(files, images, change, message):
+    (files / "tiny.arch").write_text(TINY)
+    state = {"fc1.weight": np.ones((8, 64)), "fc1.bias": np.zeros(8), "fc2.weight": np.ones((3, 8)),
+             "fc2.bias": np.zeros(3)}
+    np.savez(files / "w.npz", **{**state, **change})
+    code, out, err = run("eval", "tiny.arch", "--data", images, "--weights", "w.npz", cwd=files)
+    assert code == 1 and message in err and "accuracy" not in out, err

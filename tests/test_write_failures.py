@@ -6,11 +6,10 @@ import os
 import shutil
 import tempfile
 
-import numpy as np
 import pytest
 
 from archc import fileio
-from tests.test_robust_files import LIN, MESSY, SCAN, cnn_state, mlp_matrices, run
+from tests.test_robust_files import LIN, MESSY, SCAN, TINY, cnn_state, images, mlp_matrices, run  # noqa: F401
 
 OLD = b"the old file, which must survive\n"
 BUDGET = 10  # bytes the failing disk takes before it is full: every output here is longer
@@ -20,13 +19,6 @@ MODEL = """import torch.nn as nn
 
 def net():
     return nn.Sequential(nn.Flatten(), nn.Linear(64, 8), nn.ReLU(), nn.Linear(8, 3))
-"""
-TINY = """network tiny(hidden=8, classes=3) {
-  input x: [N, 1, 8, 8]
-  flatten
-  linear(hidden) -> relu
-  linear(classes)
-}
 """
 
 
@@ -82,19 +74,6 @@ def failing_disk(monkeypatch, name: str) -> list:
     monkeypatch.setattr(fileio, "os", Os())
     monkeypatch.setattr(fileio, "tempfile", Tempfile())
     return written
-
-
-@pytest.fixture(scope="module")
-def images(tmp_path_factory):
-    pil = pytest.importorskip("PIL.Image")
-    root = tmp_path_factory.mktemp("images")
-    rng = np.random.default_rng(0)
-    for split, count in (("train", 6), ("test", 3)):
-        for label in "abc":
-            (root / split / label).mkdir(parents=True)
-            for i in range(count):
-                pil.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(root / split / label / f"{i}.png")
-    return root
 
 
 TRAIN = ["train", "tiny.arch", "--data", "{images}", "--epochs", "1", "--batch-size", "6", "--no-progress"]

@@ -34,6 +34,7 @@ from lark.exceptions import UnexpectedInput
 from archc.errors import Span, SpecSyntaxError
 from archc.parser import ast
 from archc.parser.dsl import _parser, _ToAst, scan_comments
+from archc.parser.yaml_nodes import no_duplicate_keys, node_span
 
 _LAYER_KEYS = {"as", "expect", "shortcut", "layers", "branches", "index", "then", "else"}
 
@@ -49,7 +50,7 @@ def parse_yaml(text: str, file: str = "<string>") -> ast.Module:
         problem = getattr(e, "problem", None) or str(e)
         raise SpecSyntaxError(f"invalid YAML: {problem}", span, source=text) from None
     for node in nodes:
-        _no_duplicate_keys(node, file, text)
+        no_duplicate_keys(node, file, text)
     loader = _Loader(file, text)
     module = ast.Module(file, text, format="yaml", comments=scan_comments(text))
     for doc, node in zip(docs, nodes):
@@ -62,30 +63,6 @@ def parse_yaml(text: str, file: str = "<string>") -> ast.Module:
     return module
 
 
-def _no_duplicate_keys(root: Any, file: str, text: str) -> None:
-    """A mapping that gives one key twice is an error (YAML would keep the last one silently)."""
-    todo, seen_nodes = [root], set()
-    while todo:
-        node = todo.pop()
-        if node is None or id(node) in seen_nodes:  # aliases share nodes; a recursive one loops
-            continue
-        seen_nodes.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            first: dict = {}
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
-                    if (k.tag, k.value) in first:
-                        line = first[(k.tag, k.value)].start_mark.line + 1
-                        s, e = k.start_mark, k.end_mark
-                        raise SpecSyntaxError(f"key '{k.value}' is given twice (first at line {line})",
-                                              Span(file, s.line + 1, s.column + 1, e.line + 1, e.column + 1),
-                                              hint="YAML would keep only the last one", source=text)
-                    first[(k.tag, k.value)] = k
-                todo.extend((k, v))
-        elif isinstance(node, yaml.SequenceNode):
-            todo.extend(node.value)
-
-
 class _Loader:
     def __init__(self, file: str, text: str) -> None:
         self.file, self.text = file, text
@@ -95,16 +72,7 @@ class _Loader:
     def span(self, node: Any) -> Span | None:
         if node is None:
             return None
-        s, e = node.start_mark, node.end_mark
-        end_line, end_col = e.line, e.column
-        # a block node's end mark is where the next token starts (the next item's `-`): it ended above,
-        # on the last line that is not blank or only a comment
-        if end_line > s.line and self.lines[end_line][:end_col].strip() in ("", "-"):
-            end_line -= 1
-            while end_line > s.line and (not self.lines[end_line].strip() or self.lines[end_line].strip()[0] == "#"):
-                end_line -= 1
-            end_col = len(self.lines[end_line])
-        return Span(self.file, s.line + 1, s.column + 1, end_line + 1, end_col + 1)
+        return node_span(node, self.file, self.lines)
 
     def error(self, msg: str, node: Any, hint: str | None = None) -> SpecSyntaxError:
         return SpecSyntaxError(msg, self.span(node) or Span(self.file, 1, 1), hint=hint, source=self.text)
