@@ -32,14 +32,14 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def check_not_input(out: str | Path, inputs: Iterable[str | Path | None], what: str = "output") -> None:
     """Refuse an output path that names one of the command's inputs."""
-    out = Path(out)
+    shown, out = out, Path(out)
     for given in inputs:
         if given is None:
             continue
         src = Path(given)
         if (src.exists() and out.exists() and _same_file(out, src)) or \
                 os.path.realpath(out) == os.path.realpath(src):
-            raise FileError(f"{out}: the {what} would overwrite the input {src}",
+            raise FileError(f"{shown}: the {what} would overwrite the input {given}",
                             hint="choose another output path")
 
 
@@ -57,7 +57,7 @@ def atomic_write(path: str | Path, data: bytes | str | Callable[[BinaryIO], None
     (if any) is then untouched and no temporary file is left behind.
     """
     target = Path(path)
-    check_not_input(target, inputs, what)
+    check_not_input(path, inputs, what)
     if target.is_symlink():
         target = Path(os.path.realpath(target))
     if target.is_dir():

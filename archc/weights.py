@@ -58,6 +58,8 @@ def read_npz(path: str | Path, notes: list[str] | None = None, raw: bool = False
         raise WeightsError(f"{path}: not a readable .npz archive ({e.__class__.__name__}: {e})") from None
     if raw:
         for k, v in arrays.items():
+            if v.dtype.kind == "c":
+                raise WeightsError(f"{path}: '{k}' holds complex numbers ({v.dtype}); weights must be real")
             if v.dtype.kind not in "biuf" and k != META_KEY:
                 raise WeightsError(f"{path}: array '{k}' has dtype {v.dtype}, not a number type")
         return arrays

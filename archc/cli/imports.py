@@ -100,11 +100,12 @@ def run_import(args: argparse.Namespace) -> int:
         diff = verify(model, spec, state, example)
         print(f"verified: the spec gives the model's outputs (float64, eval; largest difference {diff:.3g})",
               file=sys.stderr)
+    source = getattr(sys.modules.get(args.model.partition(":")[0]), "__file__", None)  # the model's own code
     if args.weights:
-        atomic_write(args.weights, lambda f: np.savez(f, **state), inputs=[args.output], what="weights")
+        atomic_write(args.weights, lambda f: np.savez(f, **state), inputs=[args.output, source], what="weights")
         print(f"wrote {args.weights}: {len(state)} arrays", file=sys.stderr)
     if args.output:
-        write_output(args.output, spec, inputs=[args.weights])
+        write_output(args.output, spec, inputs=[args.weights, source])
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(spec)

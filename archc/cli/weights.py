@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import argparse
 
-from archc.cli.common import checked, spec_options, write_output
+from archc.cli.common import checked, err, spec_options, write_output
 from archc.errors import SpecError
 from archc.remap.matrix import MAX_ELEMENTS
+
+
+def _yes_no(text: str) -> bool:
+    if text.lower() in ("true", "yes", "1"):
+        return True
+    if text.lower() in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _strict_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strict", type=_yes_no, default=True, metavar="true|false",
+                   help="refuse weight files with keys the network does not have (default true)")
+
+
+def _say(notes: list[str], path: str) -> None:
+    for note in notes:
+        err(f"note: {path}: {note}")
 
 
 def add_remap(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +40,7 @@ def add_remap(sub: argparse._SubParsersAction) -> None:
                    help="order of a window's entries: time-major (t*C + c) or channel-major")
     p.add_argument("--fill", choices=("zero", "nan"), default="zero", help="entries outside the shared blocks")
     p.add_argument("--allow-pickle", action="store_true", help="read object arrays (runs pickle: trusted files only)")
+    _strict_option(p)
     p.set_defaults(run=run_remap)
 
 
@@ -34,21 +53,25 @@ def _save(path: str, arrays: dict, inputs: list) -> None:
 
 def run_remap(args: argparse.Namespace) -> int:
     from archc.remap import cnn_to_mlp, conv_stack, mlp_to_cnn, shared_slices
-    from archc.weights import read_arrays, read_weights
+    from archc.weights import check_state, read_arrays, read_weights
 
     typed = checked(args)
     stack = conv_stack(typed)
     if (args.from_mlp or args.from_cnn) and not args.out:
         raise SpecError("remap needs --out FILE.npz to write the converted weights")
-    inputs = [args.spec, args.from_mlp, args.from_cnn]
+    inputs, notes = [args.spec, args.from_mlp, args.from_cnn], []
     if args.from_mlp:
-        state = mlp_to_cnn(stack, read_arrays(args.from_mlp, args.allow_pickle), layout=args.layout,
-                           flatten=args.flatten)
+        matrices = read_arrays(args.from_mlp, args.allow_pickle, notes)
+        _say(notes, args.from_mlp)
+        state = mlp_to_cnn(stack, matrices, layout=args.layout, flatten=args.flatten)
         _save(args.out, state, inputs)
         return 0
     if args.from_cnn:
         fill = float("nan") if args.fill == "nan" else 0.0
-        layers = cnn_to_mlp(stack, read_weights(args.from_cnn), layout=args.layout, flatten=args.flatten, fill=fill)
+        cnn = read_weights(args.from_cnn, notes)
+        _say(notes, args.from_cnn)
+        check_state(cnn, stack.state_shapes(), args.from_cnn, args.strict)
+        layers = cnn_to_mlp(stack, cnn, layout=args.layout, flatten=args.flatten, fill=fill)
         _save(args.out, {f"layer{i + 1}.{k}": v for i, layer in enumerate(layers) for k, v in layer.items()}, inputs)
         return 0
     print(f"{typed.graph.name}: an MLP scanning windows of {stack.window} steps with hop {stack.hop}")
@@ -69,6 +92,7 @@ def add_lower(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="FILE.npz", help="save A and b instead of printing")
     p.add_argument("--max-elements", type=int, default=MAX_ELEMENTS, metavar="N",
                    help=f"refuse matrices with more entries (default {MAX_ELEMENTS:,})")
+    _strict_option(p)
     p.set_defaults(run=run_lower)
 
 
@@ -83,7 +107,9 @@ def run_lower(args: argparse.Namespace) -> int:
     plan(typed, args.layer, args.max_elements)  # linear, concrete and small enough, before building anything
     model = api.compile(typed, target="numpy", dtype=np.float64, seed=args.seed)
     if args.weights:
-        model.load(args.weights)
+        notes: list[str] = []
+        model.load(args.weights, args.strict, notes)
+        _say(notes, args.weights)
     state = model.state_dict()
     matrix, b = conv_matrix(typed, args.layer, state, args.max_elements) if args.layer else \
         network_matrix(typed, state, args.max_elements)

@@ -190,8 +190,9 @@ def write(dot: graphviz.Digraph, path: str, inputs: list | None = None) -> str:
     from pathlib import Path
 
     from archc.errors import EmitError
-    from archc.fileio import atomic_write
+    from archc.fileio import atomic_write, check_not_input
 
+    check_not_input(path, inputs or [])  # before anything else, so that this is what the user hears
     out = Path(path)
     fmt = out.suffix.lstrip(".").lower()
     if fmt in ("dot", "gv"):

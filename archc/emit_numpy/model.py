@@ -156,10 +156,14 @@ class NumpyModel:
         state = self.state_dict()
         return atomic_write(path, lambda f: np.savez(f, **state))
 
-    def load(self, path: str | Path) -> None:
-        from archc.weights import read_weights
+    def load(self, path: str | Path, strict: bool = True, notes: list[str] | None = None) -> None:
+        """Load a weight file: every key with its shape (with ``strict``, no other key), real numbers;
+        a mismatch names the file, the key and both shapes. Integer arrays are converted (noted in ``notes``)."""
+        from archc.weights import check_state, read_weights
 
-        self.load_state_dict(read_weights(path))
+        state = read_weights(path, notes)
+        check_state(state, {k: v.shape for k, v in self.state_dict().items()}, path, strict)
+        self.load_state_dict(state, strict)
 
     def __repr__(self) -> str:
         lines = [f"NumpyModel({self.graph.name}, {self.num_parameters():,} params, dtype={self.dtype})"]

@@ -218,3 +218,27 @@ class Module:
                 return n
         raise SpecError(f"{self.file} has no network '{name}'",
                         hint=did_you_mean(name, [n.name for n in self.networks]))
+
+
+def check_unique_networks(module: Module) -> None:
+    """Two networks of one name are an error at the second (a command would check only one)."""
+    from archc.errors import SpecError
+
+    first: dict[str, Network] = {}
+    for net in module.networks:
+        if net.name in first:
+            prev = first[net.name].span
+            where = f" (first defined at line {prev.line})" if prev else ""
+            raise SpecError(f"network '{net.name}' is defined twice{where}", net.span, source=module.source)
+        first[net.name] = net
+
+
+def check_unique_params(kind: str, name: str, params: tuple[Param, ...]) -> None:
+    """A network or block that declares one parameter twice is an error at the second."""
+    from archc.errors import SpecError
+
+    seen: set[str] = set()
+    for p in params:
+        if p.name in seen:
+            raise SpecError(f"parameter '{p.name}' of {kind} '{name}' is declared twice", p.span)
+        seen.add(p.name)

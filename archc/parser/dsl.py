@@ -34,6 +34,7 @@ def parse_dsl(text: str, file: str = "<string>") -> ast.Module:
     except RecursionError:
         raise SpecSyntaxError("the spec is nested too deeply", Span(file, 1, 1), source=text) from None
     module.file, module.source, module.comments = file, text, scan_comments(text)
+    ast.check_unique_networks(module)
     return module
 
 
@@ -134,14 +135,17 @@ class _ToAst(Transformer):
 
     def network(self, meta, c):
         name, params, body = c[0], c[1], c[2:]
+        ast.check_unique_params("network", str(name), tuple(params or ()))
         return ast.Network(str(name), tuple(params or ()), tuple(body), self._s(meta))
 
     def block_def(self, meta, c):
         name, params, body = c[0], c[1], c[2:]
+        ast.check_unique_params("block", str(name), tuple(params or ()))
         return ast.BlockDef(str(name), tuple(params or ()), tuple(body), self._s(meta))
 
     def seq_def(self, meta, c):
         name, params, body = c[0], c[1], c[2:]
+        ast.check_unique_params("block", str(name), tuple(params or ()))
         return ast.BlockDef(str(name), tuple(params or ()), tuple(body), self._s(meta), indexed=True)
 
     def param_list(self, meta, c):

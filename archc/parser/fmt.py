@@ -116,13 +116,16 @@ def _dsl_def(d: ast.Network | ast.BlockDef, c: _Comments, depth: int) -> list[st
     return [head, *_dsl_body(d.body, c, depth + 1), f"{pad}}}"]
 
 
-def _merge_chains(stmts: tuple, width: int) -> list:
-    """Join runs of one-layer statements (as YAML gives them) into `a -> b -> c` chains."""
+def _merge_chains(stmts: tuple, width: int, commented: set[int]) -> list:
+    """Join runs of one-layer statements (as YAML gives them) into `a -> b -> c` chains; a statement
+    with a comment on its line ends its chain, so that the comment stays beside it."""
     out: list = []
     for s in stmts:
         prev = out[-1] if out else None
         plain = isinstance(s, ast.Chain) and all(isinstance(i, ast.Call) for i in s.items)
-        if (plain and isinstance(prev, ast.Chain) and prev.expect is None
+        ends = prev is not None and prev.span is not None and \
+            any(ln in commented for ln in range(prev.span.line, (prev.span.end_line or prev.span.line) + 1))
+        if (plain and not ends and isinstance(prev, ast.Chain) and prev.expect is None
                 and all(isinstance(i, ast.Call) for i in prev.items)
                 and len(_dsl_chain(prev, _Comments([]), 0)[0]) + len(_dsl_chain(s, _Comments([]), 0)[0]) + 4 <= width):
             span = prev.span if prev.span is None or s.span is None else \
@@ -137,7 +140,7 @@ def _dsl_body(stmts: tuple, c: _Comments, depth: int) -> list[str]:
     pad = "  " * depth
     out: list[str] = []
     if c.merge:
-        stmts = _merge_chains(stmts, 88 - 2 * depth)
+        stmts = _merge_chains(stmts, 88 - 2 * depth, {ln for ln, _ in c.pending})
     for s in stmts:
         out.extend(pad + t for t in c.before(_line(s.span)))
         if isinstance(s, ast.BlockDef):

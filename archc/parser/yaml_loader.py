@@ -34,6 +34,7 @@ from lark.exceptions import UnexpectedInput
 from archc.errors import Span, SpecSyntaxError
 from archc.parser import ast
 from archc.parser.dsl import _parser, _ToAst, scan_comments
+from archc.parser.yaml_nodes import no_duplicate_keys, node_span
 
 _LAYER_KEYS = {"as", "expect", "shortcut", "layers", "branches", "index", "then", "else"}
 
@@ -48,11 +49,14 @@ def parse_yaml(text: str, file: str = "<string>") -> ast.Module:
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
         problem = getattr(e, "problem", None) or str(e)
         raise SpecSyntaxError(f"invalid YAML: {problem}", span, source=text) from None
+    for node in nodes:
+        no_duplicate_keys(node, file, text)
     loader = _Loader(file, text)
     module = ast.Module(file, text, format="yaml", comments=scan_comments(text))
     for doc, node in zip(docs, nodes):
         if doc is not None:
             module.networks.append(loader.network(doc, node))
+    ast.check_unique_networks(module)
     if not module.networks:
         raise SpecSyntaxError("empty YAML spec", Span(file, 1, 1), hint="start with `network: NAME`",
                               source=text)
@@ -62,13 +66,13 @@ def parse_yaml(text: str, file: str = "<string>") -> ast.Module:
 class _Loader:
     def __init__(self, file: str, text: str) -> None:
         self.file, self.text = file, text
+        self.lines = [*text.splitlines(), ""]
 
     # -- helpers
     def span(self, node: Any) -> Span | None:
         if node is None:
             return None
-        s, e = node.start_mark, node.end_mark
-        return Span(self.file, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+        return node_span(node, self.file, self.lines)
 
     def error(self, msg: str, node: Any, hint: str | None = None) -> SpecSyntaxError:
         return SpecSyntaxError(msg, self.span(node) or Span(self.file, 1, 1), hint=hint, source=self.text)

@@ -43,8 +43,12 @@ def cnn_to_mlp(stack: ConvStack, state: dict[str, np.ndarray], layout: str = "in
     """The dense MLP of one window: per layer {"weight": matrix, "bias": vector (if any)}.
 
     Entries outside the shared blocks are ``fill`` (0, or NaN for "don't care" as in the course fixture).
+    Every key of the stack must be present with its shape (other keys are ignored here).
     """
+    from archc.weights import check_state
+
     _check_options(layout, flatten)
+    check_state(state, stack.state_shapes(), "the CNN state dict", strict=False)
     out = []
     pos = stack.positions
     for i, layer in enumerate(stack.layers):

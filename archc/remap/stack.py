@@ -36,6 +36,15 @@ class ConvStack:
             p.append((p[-1] - 1) * layer.stride + layer.kernel)
         return tuple(reversed(p))
 
+    def state_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The CNN state dict's keys and shapes: (out, in, kernel) weights and (out,) biases."""
+        out: dict[str, tuple[int, ...]] = {}
+        for layer in self.layers:
+            out[f"{layer.name}.weight"] = (layer.out_channels, layer.in_channels, layer.kernel)
+            if layer.bias:
+                out[f"{layer.name}.bias"] = (layer.out_channels,)
+        return out
+
     @property
     def window(self) -> int:
         """The receptive field of the last layer, in input steps: the scanning MLP's window."""
