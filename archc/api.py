@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from archc import limits
 from archc.errors import ArchcError, EmitError, SpecError
 from archc.ir import Graph, lower
 from archc.ir.lower import MAX_NODES
@@ -24,7 +25,6 @@ from archc.shape_infer import TypedGraph, infer
 
 Spec = str | Path | ast.Module | Graph | TypedGraph
 Overrides = dict[str, Any] | list[str] | None
-MAX_SPEC_BYTES = 4 * 2**20
 
 
 def parse(source: str | Path, text: str | None = None) -> ast.Module:
@@ -38,7 +38,12 @@ def parse(source: str | Path, text: str | None = None) -> ast.Module:
     if text is None:
         from archc.fileio import read_bytes
 
-        data = read_bytes(path, "spec", MAX_SPEC_BYTES)
+        try:
+            data = read_bytes(path, "spec", limits.limit("spec_bytes"))
+        except ArchcError as e:
+            if e.hint is None and "limit" in e.message:
+                e.hint = limits.hint("spec_bytes")
+            raise
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import ChainMap
 from typing import Any
 
+from archc import limits
 from archc.dims import shape_str
 from archc.errors import ArchcError, Span, SpecError, did_you_mean
 from archc.ir.compound import Compounds
@@ -22,7 +23,6 @@ from archc.ops import REGISTRY, VARIADIC, Trace, tracing
 from archc.parser import ast
 
 MAX_NODES = 100_000  # layers after expansion; raise with max_nodes= (archc --max-nodes)
-MAX_DEPTH = 48  # nesting of blocks, repeats and groups
 
 
 def lower(module: ast.Module, network: str | None = None, overrides: dict[str, Any] | None = None,
@@ -116,9 +116,9 @@ class _Lowering(Compounds):
     # -- statements ------------------------------------------------------------------------
     def body(self, stmts: tuple, frame: Frame, current: str | None) -> str | None:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise SpecError(f"blocks and groups are nested more than {MAX_DEPTH} deep",
-                            getattr(stmts[0], "span", None) if stmts else None)
+        if self.depth > limits.limit("depth"):
+            raise SpecError(f"blocks and groups are nested more than {limits.limit('depth')} deep",
+                            getattr(stmts[0], "span", None) if stmts else None, hint=limits.hint("depth"))
         for s in stmts:
             if isinstance(s, ast.BlockDef):
                 frame.blocks = {**frame.blocks}
@@ -277,4 +277,4 @@ def _names(e: Any) -> list[str]:
     return []
 
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "lower", "shape_str"]
+__all__ = ["MAX_NODES", "lower", "shape_str"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from lark import Lark, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from archc import limits
 from archc.errors import ArchcError, Span, SpecSyntaxError
 from archc.parser import ast
 
@@ -23,6 +24,7 @@ def _parser() -> Lark:
 def parse_dsl(text: str, file: str = "<string>") -> ast.Module:
     """Parse DSL text into a Module; a syntax error raises one SpecSyntaxError."""
     parser = _parser()
+    check_nesting(text, file)
     try:
         module = _ToAst(file).transform(parser.parse(text, start="start"))
     except UnexpectedInput as e:
@@ -30,11 +32,40 @@ def parse_dsl(text: str, file: str = "<string>") -> ast.Module:
     except VisitError as e:
         if isinstance(e.orig_exc, ArchcError):
             raise e.orig_exc.with_span(None, text) from None
+        if isinstance(e.orig_exc, RecursionError):
+            raise _too_deep(text, file) from None
         raise
     except RecursionError:
-        raise SpecSyntaxError("the spec is nested too deeply", Span(file, 1, 1), source=text) from None
+        raise _too_deep(text, file) from None
     module.file, module.source, module.comments = file, text, scan_comments(text)
     return module
+
+
+def check_nesting(text: str, file: str, where: Span | None = None) -> None:
+    """Refuse brackets and braces nested deeper than the ``nesting`` limit (outside strings and
+    comments), at the bracket that goes past it; ``where`` locates a text taken from a YAML value."""
+    depth, most = 0, limits.limit("nesting")
+    for lineno, line in enumerate(text.splitlines(), 1):
+        end = _comment_start(line)
+        quote = None
+        for col, ch in enumerate(line[:end], 1):
+            if quote:
+                quote = None if ch == quote else quote
+            elif ch in "\"'":
+                quote = ch
+            elif ch in "([{":
+                depth += 1
+                if depth > most:
+                    span = where or Span(file, lineno, col)
+                    raise SpecSyntaxError(f"brackets are nested more than {most} deep", span, source=None
+                                          if where else text, hint=limits.hint("nesting"))
+            elif ch in ")]}":
+                depth -= 1
+
+
+def _too_deep(text: str, file: str) -> SpecSyntaxError:
+    return SpecSyntaxError("the spec is nested too deeply to read", Span(file, 1, 1), source=text,
+                           hint=f"nest blocks and expressions less deeply; {limits.hint('nesting')}")
 
 
 def scan_comments(text: str) -> list[tuple[int, str]]:
@@ -238,6 +269,10 @@ class _ToAst(Transformer):
 
     # -- expressions
     def int(self, meta, c):
+        digits = c[0].lstrip("0")
+        if len(digits) > limits.MAX_DIGITS:  # never a size, and int() of thousands of digits is refused
+            raise SpecSyntaxError(f"the number has {len(digits):,} digits; archc accepts integers below "
+                                  f"10^{limits.MAX_DIGITS}", self._s(c[0]))
         return ast.Num(int(c[0]), self._s(c[0]))
 
     def float(self, meta, c):
