@@ -11,6 +11,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from archc import limits
 from archc.errors import ArchcError, Span, SpecSyntaxError
 from archc.parser import ast
+from archc.parser.bounds import check_nesting, comment_start, too_deep
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 
@@ -33,63 +34,22 @@ def parse_dsl(text: str, file: str = "<string>") -> ast.Module:
         if isinstance(e.orig_exc, ArchcError):
             raise e.orig_exc.with_span(None, text) from None
         if isinstance(e.orig_exc, RecursionError):
-            raise _too_deep(text, file) from None
+            raise too_deep(text, file) from None
         raise
     except RecursionError:
-        raise _too_deep(text, file) from None
+        raise too_deep(text, file) from None
     module.file, module.source, module.comments = file, text, scan_comments(text)
     return module
-
-
-def check_nesting(text: str, file: str, where: Span | None = None) -> None:
-    """Refuse brackets and braces nested deeper than the ``nesting`` limit (outside strings and
-    comments), at the bracket that goes past it; ``where`` locates a text taken from a YAML value."""
-    depth, most = 0, limits.limit("nesting")
-    for lineno, line in enumerate(text.splitlines(), 1):
-        end = _comment_start(line)
-        quote = None
-        for col, ch in enumerate(line[:end], 1):
-            if quote:
-                quote = None if ch == quote else quote
-            elif ch in "\"'":
-                quote = ch
-            elif ch in "([{":
-                depth += 1
-                if depth > most:
-                    span = where or Span(file, lineno, col)
-                    raise SpecSyntaxError(f"brackets are nested more than {most} deep", span, source=None
-                                          if where else text, hint=limits.hint("nesting"))
-            elif ch in ")]}":
-                depth -= 1
-
-
-def _too_deep(text: str, file: str) -> SpecSyntaxError:
-    return SpecSyntaxError("the spec is nested too deeply to read", Span(file, 1, 1), source=text,
-                           hint=f"nest blocks and expressions less deeply; {limits.hint('nesting')}")
 
 
 def scan_comments(text: str) -> list[tuple[int, str]]:
     """The `#` comments of a text that parsed, as (line, text), for `fmt` to keep."""
     out = []
     for lineno, line in enumerate(text.splitlines(), 1):
-        pos = _comment_start(line)
+        pos = comment_start(line)
         if pos is not None:
             out.append((lineno, line[pos:].rstrip()))
     return out
-
-
-def _comment_start(line: str) -> int | None:
-    """Column of a `#` comment that is not inside a string literal."""
-    quote = None
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            return i
-    return None
 
 
 def _span(file: str, meta_or_token: object) -> Span | None:
