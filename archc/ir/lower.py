@@ -15,7 +15,8 @@ from typing import Any
 from archc import limits
 from archc.dims import shape_str
 from archc.errors import ArchcError, Span, SpecError, did_you_mean
-from archc.ir.compound import Compounds
+from archc.ir.compound import NODES_HINT, Compounds
+from archc.ir.estimate import LeastLayers
 from archc.ir.graph import CountCheck, Graph, InputDecl, Node, Scope, ShapeCheck
 from archc.ir.naming import Frame, Level, resolve_label
 from archc.ir.values import eval_dim, eval_int, evaluate
@@ -47,6 +48,7 @@ class _Lowering(Compounds):
         self.shaped = 0  # nodes[:shaped] have shapes in self.shapes
         self.depth = 0
         self.calls: list[str] = []  # the blocks being expanded, outermost first
+        self.least = LeastLayers()
 
     # -- entry -------------------------------------------------------------------------
     def run(self, overrides: dict[str, Any]) -> Graph:
@@ -204,7 +206,7 @@ class _Lowering(Compounds):
                  uses: dict | None = None) -> str:
         if len(self.nodes) >= self.max_nodes:
             raise SpecError(f"the network has more than {self.max_nodes:,} layers after expanding blocks and repeats",
-                            span, hint="raise the limit with --max-nodes N (or max_nodes= in the API)")
+                            span, hint=NODES_HINT)
         if local in frame.blocks:  # a call of it would be the block's, never a reference to the layer
             raise SpecError(f"'{local}' is a block; a layer cannot take its name", span)
         name = frame.level.claim(local, span)
