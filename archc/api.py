@@ -70,7 +70,7 @@ def parse_overrides(pairs: Overrides) -> dict[str, Any]:
     from lark.exceptions import LarkError
 
     from archc.ir.values import evaluate
-    from archc.parser.dsl import _parser, _ToAst
+    from archc.parser.dsl import parse_expression
 
     out: dict[str, Any] = {}
     for pair in pairs:
@@ -78,10 +78,10 @@ def parse_overrides(pairs: Overrides) -> dict[str, Any]:
         if not sep or not key.strip().isidentifier():
             raise SpecError(f"--set expects NAME=VALUE, got {pair!r}")
         try:
-            tree = _parser().parse(value.strip(), start="expr")
+            expr = parse_expression(value.strip(), "<--set>")
         except LarkError:
             raise SpecError(f"--set {key}: cannot read value {value!r}") from None
-        out[key.strip()] = evaluate(_ToAst("<--set>").transform(tree), {})
+        out[key.strip()] = evaluate(expr, {})
     return out
 
 

@@ -12,9 +12,9 @@ from archc import limits
 from archc.errors import Span, SpecSyntaxError
 
 
-def check_nesting(text: str, file: str, where: Span | None = None) -> None:
+def check_nesting(text: str, file: str) -> None:
     """Refuse brackets and braces nested deeper than the ``nesting`` limit (outside strings and
-    comments), at the bracket that goes past it; ``where`` locates a text taken from a YAML value."""
+    comments), at the bracket that goes past it."""
     depth, most = 0, limits.limit("nesting")
     for lineno, line in enumerate(text.splitlines(), 1):
         end = comment_start(line)
@@ -27,9 +27,8 @@ def check_nesting(text: str, file: str, where: Span | None = None) -> None:
             elif ch in "([{":
                 depth += 1
                 if depth > most:
-                    span = where or Span(file, lineno, col)
-                    raise SpecSyntaxError(f"brackets are nested more than {most} deep", span, source=None
-                                          if where else text, hint=limits.hint("nesting"))
+                    raise SpecSyntaxError(f"brackets are nested more than {most} deep", Span(file, lineno, col),
+                                          source=text, hint=limits.hint("nesting"))
             elif ch in ")]}":
                 depth -= 1
 

@@ -42,6 +42,21 @@ def parse_dsl(text: str, file: str = "<string>") -> ast.Module:
     return module
 
 
+def parse_expression(text: str, file: str) -> ast.Expr:
+    """One expression (a YAML value, a --set value); lark's parse errors propagate, anything else
+    is a located SpecSyntaxError."""
+    check_nesting(text, file)
+    tree = _parser().parse(text, start="expr")
+    try:
+        return _ToAst(file).transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, ArchcError):
+            raise e.orig_exc.with_span(None, text) from None
+        if isinstance(e.orig_exc, RecursionError):
+            raise too_deep(text, file) from None
+        raise
+
+
 def scan_comments(text: str) -> list[tuple[int, str]]:
     """The `#` comments of a text that parsed, as (line, text), for `fmt` to keep."""
     out = []

@@ -33,8 +33,8 @@ from lark.exceptions import UnexpectedInput
 
 from archc.errors import Span, SpecSyntaxError
 from archc.parser import ast
-from archc.parser.bounds import check_nesting, key_problem, kind, read_documents
-from archc.parser.dsl import _parser, _ToAst, scan_comments
+from archc.parser.bounds import key_problem, kind, read_documents
+from archc.parser.dsl import parse_expression, scan_comments
 
 _LAYER_KEYS = {"as", "expect", "shortcut", "layers", "branches", "index", "then", "else"}
 
@@ -271,17 +271,16 @@ class _Loader:
 
     def expression(self, text: str, node: Any) -> ast.Expr:
         try:
-            check_nesting(text, self.file, self.span(node))
-            tree = _parser().parse(text, start="expr")
-        except SpecSyntaxError as e:
-            raise e.with_span(None, self.text) from None
+            expr = parse_expression(text, self.file)
+        except SpecSyntaxError as e:  # located in the expression's text: locate it at the YAML value
+            e.span, e.source = self.span(node) or e.span, self.text
+            raise e from None
         except UnexpectedInput as e:
             col = getattr(e, "column", 1) or 1
             base = self.span(node)
             where = Span(self.file, base.line, base.column + col - 1) if base else Span(self.file, 1, 1)
             raise SpecSyntaxError(f"cannot read expression {text!r}", where,
                                   hint="write a number, a name, or e.g. floor(H/8), 2*C", source=self.text) from None
-        expr = _ToAst(self.file).transform(tree)
         return _respan(expr, self.span(node))
 
 
