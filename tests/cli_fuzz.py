@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import signal
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -31,6 +32,12 @@ TINY = """network tiny(hidden=8, classes=3) {
   expect params == 64 * 8 + 8 + 8 * 3 + 3
 }
 """
+LINEAR = """network lin {
+  input x: [N, 1, 6]
+  conv1d(2, kernel=3, stride=2, padding=1) as c -> meanpool1d(1)
+}
+"""
+INLINE = {"tiny.arch": TINY, "lin.arch": LINEAR}
 TOKENS = ["network", "block", "input", "output", "expect", "residual", "repeat", "scan", "shortcut", "as", "if",
           "else", "{", "}", "(", ")", "[", "]", ",", ":", "->", "=", "==", "+", "-", "*", "/", "//", "0", "1", "-3",
           "2.5", "1e999", "9" * 70, "N", "H", "x", "in", "conv2d", "linear", "relu", "add", "flatten", "maxpool2d",
@@ -40,11 +47,15 @@ TOKENS = ["network", "block", "input", "output", "expect", "residual", "repeat",
 
 def mutate_text(text: str, rng: random.Random, n: int) -> str:
     """``text`` with ``n`` random edits: spans deleted, tokens inserted, characters replaced or
-    swapped, lines duplicated."""
+    swapped, lines duplicated, numbers changed."""
     for _ in range(n):
         i = rng.randrange(len(text) + 1)
-        kind = rng.randrange(5)
-        if kind == 0 and text:
+        kind = rng.randrange(6)
+        numbers = list(re.finditer(r"\d+", text))
+        if kind == 5 and numbers:
+            m = rng.choice(numbers)
+            text = text[:m.start()] + rng.choice(["0", "1", "2", "7", "1000000", "2.5", "-1"]) + text[m.end():]
+        elif kind == 0 and text:
             text = text[:i] + text[i + rng.randrange(1, 8):]
         elif kind == 1:
             text = text[:i] + rng.choice(TOKENS) + text[i:]
@@ -83,7 +94,7 @@ def write_weights(path: Path, state: dict[str, np.ndarray], rng: random.Random) 
     elif kind == 2:
         state.pop(key)
     elif kind == 3:
-        state[key] = np.zeros(state[key].shape + (2,), np.float32)
+        state[key] = np.zeros((*state[key].shape, 2), np.float32)
     elif kind == 4:
         state[key] = state[key].astype(np.complex64) + 1j
     elif kind == 5:
@@ -122,7 +133,7 @@ def image_folder(root: Path) -> Path:
     return root
 
 
-def commands(rng: random.Random, spec: str, data: Path) -> list[str]:
+def commands(rng: random.Random, spec: str, data: Path, trains: bool) -> list[str]:
     """One command line over the case's files: spec ``spec``, weights ``w.npz``, outputs ``out.*``."""
     out = rng.choice(["out", "missing/out", "dir", spec.rsplit(".", 1)[0], "w"])  # "dir" is a folder
     suffix = rng.choice([".npz", ".dot", ".py", ".yaml", ".arch", ""])
@@ -135,11 +146,12 @@ def commands(rng: random.Random, spec: str, data: Path) -> list[str]:
         ["explain", spec], ["emit", spec, "-o", target], ["emit", "--target", "numpy", spec, "-o", target],
         ["render", spec, "-o", target if target.endswith(".dot") else target + ".dot"],
         ["lower", spec, "-o", target], ["lower", spec, "--weights", "w.npz"],
-        ["remap", spec, "--from-cnn", "w.npz", "--out", target], ["remap", spec, "--from-mlp", "w.npz", "--out", target],
+        ["remap", spec, "--from-cnn", "w.npz", "--out", target],
+        ["remap", spec, "--from-mlp", "w.npz", "--out", target],
         ["eval", spec, "--data", str(data), "--weights", "w.npz"],
         ["train", spec, "--data", str(data), "--epochs", "1", "--batch-size", "4", "--no-progress", "--out", target],
     ]
-    argv = rng.choice(table[:-1] if rng.random() < 0.9 else table[-1:])
+    argv = rng.choice(table[-2:] if trains else table[:-1] if rng.random() < 0.9 else table[-1:])
     extra = rng.random()
     if extra < 0.15:
         argv += ["--set", rng.choice(["hidden=0", "classes=-1", "hidden=1e999", "x=1", "=", "hidden=" + "9" * 80,
@@ -151,30 +163,34 @@ def commands(rng: random.Random, spec: str, data: Path) -> list[str]:
     return argv
 
 
-class Slow(Exception):
+class SlowError(Exception):
     """A case ran past its time."""
 
 
-def _alarm(signum, frame):  # noqa: ARG001 - the signal handler's signature
-    raise Slow()
+def _alarm(signum, frame):
+    raise SlowError()
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+STATS: dict[tuple[str, int], int] = {}  # (command, exit code) -> cases, for a report of what was reached
+
+
 def run_case(seed: int, folder: Path, data: Path, states: dict, seeds: dict[str, str]) -> str | None:
     """Run case ``seed`` in the empty folder ``folder``; None when it passes, else what went wrong."""
     rng = random.Random(seed)
-    name = rng.choice([*SMALL, "tiny.arch", "tiny.arch"])
-    text = TINY if name == "tiny.arch" else seeds[name]
-    if rng.random() < 0.8:
-        text = mutate_text(text, rng, rng.randint(1, 6))
-    spec = "tiny.arch" if name == "tiny.arch" else "spec" + Path(name).suffix
+    name = rng.choice([*SMALL, *INLINE, *INLINE])
+    text = INLINE.get(name) or seeds[name]
+    r = rng.random()
+    if r > 0.4:  # 40% whole, 30% one edit, 30% two to six
+        text = mutate_text(text, rng, 1 if r < 0.7 else rng.randint(2, 6))
+    spec = name if name in INLINE else "spec" + Path(name).suffix
     (folder / spec).write_text(text, encoding="utf-8", errors="surrogatepass")
     write_weights(folder / "w.npz", states[name], rng)
     (folder / "dir").mkdir()
-    argv = commands(rng, spec, data)
+    argv = commands(rng, spec, data, trains=name == "tiny.arch" and rng.random() < 0.5)
     before = snapshot(folder)
     out, err = io.StringIO(), io.StringIO()
     cwd = os.getcwd()
@@ -186,13 +202,14 @@ def run_case(seed: int, folder: Path, data: Path, states: dict, seeds: dict[str,
             code = main(argv)
     except SystemExit as e:  # argparse: a usage error
         code = e.code if isinstance(e.code, int) else 2
-    except Slow:
+    except SlowError:
         return f"seed {seed}: archc {' '.join(argv)}: took more than 60 s"
-    except BaseException as e:  # noqa: BLE001 - anything else escaping is the failure looked for
+    except BaseException as e:  # anything else escaping is what is looked for
         return f"seed {seed}: archc {' '.join(argv)}: {type(e).__name__}: {e}"
     finally:
         signal.alarm(0)
         os.chdir(cwd)
+    STATS[(argv[0], code)] = STATS.get((argv[0], code), 0) + 1
     text_err = err.getvalue()
     where = f"seed {seed}: archc {' '.join(argv)} (exit {code})"
     if "Traceback" in text_err:
@@ -215,8 +232,9 @@ def fuzz(n: int, base: int, tmp: Path) -> tuple[int, list[str]]:
     """Run cases ``base .. base + n - 1``; the number run and the failures."""
     seeds = {name: (SPECS / name).read_text() for name in SMALL}
     states = {name: valid_state(SPECS / name) for name in SMALL}
-    (tmp / "tiny.arch").write_text(TINY)
-    states["tiny.arch"] = valid_state(tmp / "tiny.arch")
+    for name, text in INLINE.items():
+        (tmp / name).write_text(text)
+        states[name] = valid_state(tmp / name)
     data = image_folder(tmp / "images")
     failures = []
     for seed in range(base, base + n):
