@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from archc.cli.common import checked, spec_options, write_output
+from archc.cli.common import check_output, checked, spec_options, write_output
 from archc.errors import SpecError
 from archc.remap.matrix import MAX_ELEMENTS
 
@@ -41,6 +41,8 @@ def run_remap(args: argparse.Namespace) -> int:
     if (args.from_mlp or args.from_cnn) and not args.out:
         raise SpecError("remap needs --out FILE.npz to write the converted weights")
     inputs = [args.spec, args.from_mlp, args.from_cnn]
+    if args.out:
+        check_output(args.out, inputs, "weights")
     if args.from_mlp:
         state = mlp_to_cnn(stack, read_arrays(args.from_mlp, args.allow_pickle), layout=args.layout,
                            flatten=args.flatten)
@@ -81,6 +83,8 @@ def run_lower(args: argparse.Namespace) -> int:
 
     typed = checked(args)
     plan(typed, args.layer, args.max_elements)  # linear, concrete and small enough, before building anything
+    if args.output:
+        check_output(args.output, [args.spec, args.weights], "matrix")
     model = api.compile(typed, target="numpy", dtype=np.float64, seed=args.seed)
     if args.weights:
         model.load(args.weights)
