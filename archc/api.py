@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from archc import limits
 from archc.errors import ArchcError, EmitError, SpecError
 from archc.ir import Graph, lower
 from archc.ir.lower import MAX_NODES
@@ -24,7 +25,6 @@ from archc.shape_infer import TypedGraph, infer
 
 Spec = str | Path | ast.Module | Graph | TypedGraph
 Overrides = dict[str, Any] | list[str] | None
-MAX_SPEC_BYTES = 4 * 2**20
 
 
 def parse(source: str | Path, text: str | None = None) -> ast.Module:
@@ -38,7 +38,12 @@ def parse(source: str | Path, text: str | None = None) -> ast.Module:
     if text is None:
         from archc.fileio import read_bytes
 
-        data = read_bytes(path, "spec", MAX_SPEC_BYTES)
+        try:
+            data = read_bytes(path, "spec", limits.limit("spec_bytes"))
+        except ArchcError as e:
+            if e.hint is None and "limit" in e.message:
+                e.hint = limits.hint("spec_bytes")
+            raise
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -65,7 +70,7 @@ def parse_overrides(pairs: Overrides) -> dict[str, Any]:
     from lark.exceptions import LarkError
 
     from archc.ir.values import evaluate
-    from archc.parser.dsl import _parser, _ToAst
+    from archc.parser.dsl import parse_expression
 
     out: dict[str, Any] = {}
     for pair in pairs:
@@ -73,10 +78,10 @@ def parse_overrides(pairs: Overrides) -> dict[str, Any]:
         if not sep or not key.strip().isidentifier():
             raise SpecError(f"--set expects NAME=VALUE, got {pair!r}")
         try:
-            tree = _parser().parse(value.strip(), start="expr")
+            expr = parse_expression(value.strip(), "<--set>")
         except LarkError:
             raise SpecError(f"--set {key}: cannot read value {value!r}") from None
-        out[key.strip()] = evaluate(_ToAst("<--set>").transform(tree), {})
+        out[key.strip()] = evaluate(expr, {})
     return out
 
 

@@ -18,6 +18,9 @@ from __future__ import annotations
 import math
 from typing import Union
 
+from archc import limits
+from archc.errors import SpecError
+
 Monomial = tuple  # sorted tuple of atoms (str symbols and Floor atoms); () is the constant
 Dim = Union[int, "Expr"]
 
@@ -79,6 +82,7 @@ class Expr:
     @staticmethod
     def _from_dict(d: dict) -> Dim:
         items = [(m, c) for m, c in d.items() if c != 0]
+        _check_terms(len(items))
         if not items:
             return 0
         if len(items) == 1 and items[0][0] == ():
@@ -108,6 +112,7 @@ class Expr:
         return (-self) + other
 
     def __mul__(self, other: Dim) -> Dim:
+        _check_terms(len(self.terms) * len(_terms(other)))
         d: dict = {}
         for m1, c1 in self.terms:
             for m2, c2 in _terms(other):
@@ -162,6 +167,12 @@ class Expr:
                 else:
                     names |= a.num.symbols()
         return names
+
+
+def _check_terms(n: int) -> None:
+    if n > limits.limit("terms"):
+        raise SpecError(f"a symbolic size would have {n:,} terms, more than the limit of {limits.limit('terms'):,}",
+                        hint="give the input concrete sizes (--input), or " + limits.hint("terms"))
 
 
 def _terms(x: Dim) -> tuple:
@@ -232,15 +243,16 @@ def evaluate(x: Dim, env: dict[str, int]) -> Dim:
     """Substitute integer values for symbols; unknown symbols stay symbolic."""
     if isinstance(x, int):
         return x
-    total: Dim = 0
+    total: dict = {}  # summed as one dict: adding term by term would re-sort the sum each time
     for mono, coeff in x.terms:
         term: Dim = coeff
         for a in mono:
             term = term * (Expr.symbol(a) if isinstance(a, str) and a not in env
                            else env[a] if isinstance(a, str)
                            else floordiv(evaluate(a.num, env), a.den))
-        total = total + term
-    return total
+        for m, c in _terms(term):
+            total[m] = total.get(m, 0) + c
+    return Expr._from_dict(total)
 
 
 def symbols_of(x: Dim) -> set[str]:

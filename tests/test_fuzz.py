@@ -1,5 +1,6 @@
 """Random and mutated spec text: nothing escapes but archc's own diagnostics."""
 
+import os
 import random
 
 from hypothesis import HealthCheck, given, settings
@@ -72,3 +73,16 @@ def test_mutated_specs(which, seed, n_mutations):
 def test_deep_nesting_is_a_diagnostic():
     text = "network t { input x: [N, " + "(" * 5000 + "1" + ")" * 5000 + "] }"
     _run(text, ".arch")
+
+
+def test_the_command_line_survives_mutated_specs_yaml_and_weights(tmp_path):
+    """Every command, in-process, on mutated specs, YAML and weight files (tests/cli_fuzz.py): nothing
+    escapes but a diagnostic, and a failed command writes nothing. ARCHC_FUZZ_N=5000 runs a long fuzz
+    (ARCHC_FUZZ_SEED picks the first case)."""
+    from tests.cli_fuzz import STATS, fuzz
+
+    n = int(os.environ.get("ARCHC_FUZZ_N", "300"))
+    ran, failures = fuzz(n, int(os.environ.get("ARCHC_FUZZ_SEED", "0")), tmp_path)
+    assert ran == n and not failures, f"{len(failures)} of {n} cases failed:\n" + "\n".join(failures[:20])
+    reached = {command for command, code in STATS if code == 0}
+    assert {"check", "fmt", "emit", "summary", "train", "lower"} <= reached, STATS  # not only failures

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from archc import limits
 from archc.cli import build, imports, spec, teach, train, weights
 from archc.cli.common import err
 from archc.errors import ArchcError
@@ -19,6 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     for group in GROUPS:
         for add in group.COMMANDS:
             add(sub)
+    for command in sub.choices.values():
+        command.add_argument("--max", action="append", default=[], metavar="NAME=N", dest="limits",
+                             help="raise one of archc's limits on its input: " + ", ".join(limits.DEFAULTS))
     return ap
 
 
@@ -26,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 an error in a spec, a model or a file, 2 usage)."""
     args = build_parser().parse_args(argv)
     try:
+        limits.set_limits(args.limits)
         return args.run(args)
     except ArchcError as e:
         err(e.format())

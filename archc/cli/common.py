@@ -9,7 +9,7 @@ from typing import Any
 
 from archc import api
 from archc.errors import SpecError
-from archc.fileio import atomic_write
+from archc.fileio import FileError, atomic_write, check_not_input
 from archc.ir.lower import MAX_NODES
 
 
@@ -60,6 +60,17 @@ def networks(path: str, network: str | None) -> tuple[Any, list[str | None]]:
 def checked(args: argparse.Namespace, spec: Any = None, network: str | None = None) -> Any:
     return api.check(spec if spec is not None else args.spec, network if network is not None else args.network,
                      args.set, input_shape(args.input), max_nodes=args.max_nodes)
+
+
+def check_output(path: str | Path, inputs: list, what: str = "output") -> None:
+    """Refuse, before any work, an output that cannot be written: one of the inputs, a folder, or a
+    path in a folder that does not exist (atomic_write checks again when it writes)."""
+    target = Path(path)
+    check_not_input(path, inputs, what)
+    if target.is_dir():
+        raise FileError(f"{path}: is a directory", hint=f"give a file name for the {what}")
+    if not target.parent.is_dir():
+        raise FileError(f"{path}: the folder {target.parent} does not exist")
 
 
 def write_output(path: str | Path, data: bytes | str | Any, inputs: list, what: str = "output") -> Path:

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from archc import api
+from archc.cli.common import check_output
 from archc.cli.train_options import define_eval, define_train, rebuild_argv
 from archc.errors import ArchcError
-from archc.fileio import FileError, atomic_write, check_not_input
+from archc.fileio import FileError, atomic_write
 from archc.train import checkpoint as ckpt
 from archc.train import distributed
 
@@ -115,9 +116,9 @@ def _out_path(args: argparse.Namespace, typed: Any, data: Any, suffix: str) -> P
 
 
 def _check_outputs(args: argparse.Namespace, out: Path, inputs: list) -> None:
-    check_not_input(out, inputs, "checkpoint")
+    check_output(out, inputs, "checkpoint")
     if args.plot:
-        check_not_input(args.plot, [*inputs, out, args.resume], "plot")
+        check_output(args.plot, [*inputs, out, args.resume], "plot")
 
 
 def _train(args: argparse.Namespace, dist: distributed.Dist) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from archc.cli.common import checked, err, spec_options, write_output
+from archc.cli.common import check_output, checked, err, spec_options, write_output
 from archc.errors import SpecError
 from archc.remap.matrix import MAX_ELEMENTS
 
@@ -60,6 +60,8 @@ def run_remap(args: argparse.Namespace) -> int:
     if (args.from_mlp or args.from_cnn) and not args.out:
         raise SpecError("remap needs --out FILE.npz to write the converted weights")
     inputs, notes = [args.spec, args.from_mlp, args.from_cnn], []
+    if args.out:
+        check_output(args.out, inputs, "weights")
     if args.from_mlp:
         matrices = read_arrays(args.from_mlp, args.allow_pickle, notes)
         _say(notes, args.from_mlp)
@@ -105,6 +107,8 @@ def run_lower(args: argparse.Namespace) -> int:
 
     typed = checked(args)
     plan(typed, args.layer, args.max_elements)  # linear, concrete and small enough, before building anything
+    if args.output:
+        check_output(args.output, [args.spec, args.weights], "matrix")
     model = api.compile(typed, target="numpy", dtype=np.float64, seed=args.seed)
     if args.weights:
         notes: list[str] = []

@@ -6,11 +6,14 @@ from collections import ChainMap
 from typing import Any
 
 from archc.errors import SpecError, did_you_mean
+from archc.ir.estimate import LeastLayers
 from archc.ir.graph import Scope
 from archc.ir.naming import Frame, resolve_label
 from archc.ir.values import eval_int, evaluate
 from archc.ops import REGISTRY
 from archc.parser import ast
+
+NODES_HINT = "raise the limit with --max-nodes N (or max_nodes= in the API)"
 
 
 def _items(stmts: tuple) -> list:
@@ -20,6 +23,8 @@ def _items(stmts: tuple) -> list:
 class Compounds:
     """Block calls and the compound items; mixed into the lowering, which provides body(), layer(),
     arguments() and add_node()."""
+
+    least = LeastLayers()  # replaced per lowering by _Lowering.__init__
 
     def group(self, name: str | None, frame: Frame, base: str, kind: str, indexed: bool, span: Any,
               attrs: dict | None = None) -> tuple[str, Frame]:
@@ -40,6 +45,10 @@ class Compounds:
         if b.name in self.calls:
             chain = " -> ".join([*self.calls[self.calls.index(b.name):], b.name])
             raise SpecError(f"block '{b.name}' calls itself ({chain})", c.span, hint="a block cannot contain itself")
+        least = self.least.block(b, frame.blocks)
+        if least > self.max_nodes - len(self.nodes):
+            raise SpecError(f"block '{b.name}' expands to at least {least:,} layers, more than the network's limit "
+                            f"of {self.max_nodes:,}", c.span, hint=NODES_HINT)
         args, kwargs, _ = self.arguments(c.args, frame)
         names = [p.name for p in b.params]
         if len(args) > len(names):
@@ -96,9 +105,9 @@ class Compounds:
         if n < 0:
             raise SpecError(f"repeat count must be at least 0, got {n}", getattr(r.count, "span", None) or r.span)
         body = _items(r.body)
-        if n * max(1, len(body)) > self.max_nodes - len(self.nodes):
+        if n * max(1, self.least.body(r.body, frame.blocks)) > self.max_nodes - len(self.nodes):
             raise SpecError(f"repeat {n:,} would make the network larger than {self.max_nodes:,} layers", r.span,
-                            hint="raise the limit with --max-nodes N (or max_nodes= in the API)")
+                            hint=NODES_HINT)
         local = None
         if r.name is not None or not frame.level.indexed:  # an unnamed repeat in a seq adds no level
             local, frame_r = self.group(r.name, frame, "repeat", "repeat", True, r.span, {"count": n})

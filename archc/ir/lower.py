@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections import ChainMap
 from typing import Any
 
+from archc import limits
 from archc.dims import shape_str
 from archc.errors import ArchcError, Span, SpecError, did_you_mean
-from archc.ir.compound import Compounds
+from archc.ir.compound import NODES_HINT, Compounds
+from archc.ir.estimate import LeastLayers
 from archc.ir.graph import CountCheck, Graph, InputDecl, Node, Scope, ShapeCheck
 from archc.ir.naming import Frame, Level, resolve_label
 from archc.ir.values import eval_dim, eval_int, evaluate
@@ -22,7 +24,6 @@ from archc.ops import REGISTRY, VARIADIC, Trace, tracing
 from archc.parser import ast
 
 MAX_NODES = 100_000  # layers after expansion; raise with max_nodes= (archc --max-nodes)
-MAX_DEPTH = 48  # nesting of blocks, repeats and groups
 
 
 def lower(module: ast.Module, network: str | None = None, overrides: dict[str, Any] | None = None,
@@ -47,6 +48,7 @@ class _Lowering(Compounds):
         self.shaped = 0  # nodes[:shaped] have shapes in self.shapes
         self.depth = 0
         self.calls: list[str] = []  # the blocks being expanded, outermost first
+        self.least = LeastLayers()
 
     # -- entry -------------------------------------------------------------------------
     def run(self, overrides: dict[str, Any]) -> Graph:
@@ -116,9 +118,9 @@ class _Lowering(Compounds):
     # -- statements ------------------------------------------------------------------------
     def body(self, stmts: tuple, frame: Frame, current: str | None) -> str | None:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise SpecError(f"blocks and groups are nested more than {MAX_DEPTH} deep",
-                            getattr(stmts[0], "span", None) if stmts else None)
+        if self.depth > limits.limit("depth"):
+            raise SpecError(f"blocks and groups are nested more than {limits.limit('depth')} deep",
+                            getattr(stmts[0], "span", None) if stmts else None, hint=limits.hint("depth"))
         for s in stmts:
             if isinstance(s, ast.BlockDef):
                 frame.blocks = {**frame.blocks}
@@ -204,7 +206,7 @@ class _Lowering(Compounds):
                  uses: dict | None = None) -> str:
         if len(self.nodes) >= self.max_nodes:
             raise SpecError(f"the network has more than {self.max_nodes:,} layers after expanding blocks and repeats",
-                            span, hint="raise the limit with --max-nodes N (or max_nodes= in the API)")
+                            span, hint=NODES_HINT)
         if local in frame.blocks:  # a call of it would be the block's, never a reference to the layer
             raise SpecError(f"'{local}' is a block; a layer cannot take its name", span)
         name = frame.level.claim(local, span)
@@ -277,4 +279,4 @@ def _names(e: Any) -> list[str]:
     return []
 
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "lower", "shape_str"]
+__all__ = ["MAX_NODES", "lower", "shape_str"]

@@ -14,9 +14,9 @@ from typing import Any
 
 from archc import dims
 from archc.errors import SpecError
+from archc.limits import MAX_DIGITS
 from archc.parser import ast
 
-MAX_DIGITS = 60  # integers beyond this many digits are refused (they are never sizes)
 FUNCTIONS = ("floor", "ceil", "min", "max", "round", "make_divisible", "channels", "size", "not")
 
 
@@ -54,7 +54,10 @@ def evaluate(e: ast.Expr, env: dict[str, Any], symbolic: bool = False, ctx: Cont
         return _logic(e, evaluate(e.left, env, False, ctx), evaluate(e.right, env, False, ctx))
     if isinstance(e, ast.BinOp):
         a, b = evaluate(e.left, env, True, ctx), evaluate(e.right, env, True, ctx)
-        return _checked(_binop(e, a, b), e)
+        try:
+            return _checked(_binop(e, a, b), e)
+        except SpecError as err:  # a limit of dims (terms of a size) is located here
+            raise err.with_span(e.span) from None
     raise SpecError(f"cannot evaluate {e!r}")  # pragma: no cover
 
 
@@ -62,6 +65,9 @@ def _checked(v: Any, e: Any) -> Any:
     """Refuse numbers no size can be: integers of very many digits, infinite or NaN floats."""
     if isinstance(v, bool):
         return v
+    if isinstance(v, dims.Expr):
+        for _, c in v.terms:
+            _checked(c, e)
     if isinstance(v, int) and abs(v) >= 10 ** MAX_DIGITS:
         raise SpecError(f"the number has {len(str(abs(v)))} digits; archc accepts integers below 10^{MAX_DIGITS}",
                         getattr(e, "span", None))
@@ -183,6 +189,9 @@ def _rounding(e: ast.Func, arg: Any, env: dict[str, Any], ctx: Context) -> Any:
         num = evaluate(arg.left, env, True, ctx)
         den = evaluate(arg.right, env, True, ctx)
         if isinstance(num, float) or isinstance(den, float):
+            if isinstance(num, dims.Expr) or isinstance(den, dims.Expr):
+                raise SpecError("a symbolic size cannot be combined with a float", arg.span,
+                                hint=f"write {e.fn}({dims.dim_str(num)}/{dims.dim_str(den)}) with integers")
             if not (_is_num(num) and _is_num(den)) or den == 0:
                 raise SpecError(f"cannot divide {num!r} by {den!r}", arg.span)
             return _round_float(e, num / den)

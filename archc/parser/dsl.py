@@ -8,8 +8,10 @@ from pathlib import Path
 from lark import Lark, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from archc import limits
 from archc.errors import ArchcError, Span, SpecSyntaxError
 from archc.parser import ast
+from archc.parser.bounds import check_nesting, comment_start, too_deep
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 
@@ -23,6 +25,7 @@ def _parser() -> Lark:
 def parse_dsl(text: str, file: str = "<string>") -> ast.Module:
     """Parse DSL text into a Module; a syntax error raises one SpecSyntaxError."""
     parser = _parser()
+    check_nesting(text, file)
     try:
         module = _ToAst(file).transform(parser.parse(text, start="start"))
     except UnexpectedInput as e:
@@ -30,36 +33,39 @@ def parse_dsl(text: str, file: str = "<string>") -> ast.Module:
     except VisitError as e:
         if isinstance(e.orig_exc, ArchcError):
             raise e.orig_exc.with_span(None, text) from None
+        if isinstance(e.orig_exc, RecursionError):
+            raise too_deep(text, file) from None
         raise
     except RecursionError:
-        raise SpecSyntaxError("the spec is nested too deeply", Span(file, 1, 1), source=text) from None
+        raise too_deep(text, file) from None
     module.file, module.source, module.comments = file, text, scan_comments(text)
     ast.check_unique_networks(module)
     return module
+
+
+def parse_expression(text: str, file: str) -> ast.Expr:
+    """One expression (a YAML value, a --set value); lark's parse errors propagate, anything else
+    is a located SpecSyntaxError."""
+    check_nesting(text, file)
+    tree = _parser().parse(text, start="expr")
+    try:
+        return _ToAst(file).transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, ArchcError):
+            raise e.orig_exc.with_span(None, text) from None
+        if isinstance(e.orig_exc, RecursionError):
+            raise too_deep(text, file) from None
+        raise
 
 
 def scan_comments(text: str) -> list[tuple[int, str]]:
     """The `#` comments of a text that parsed, as (line, text), for `fmt` to keep."""
     out = []
     for lineno, line in enumerate(text.splitlines(), 1):
-        pos = _comment_start(line)
+        pos = comment_start(line)
         if pos is not None:
             out.append((lineno, line[pos:].rstrip()))
     return out
-
-
-def _comment_start(line: str) -> int | None:
-    """Column of a `#` comment that is not inside a string literal."""
-    quote = None
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            return i
-    return None
 
 
 def _span(file: str, meta_or_token: object) -> Span | None:
@@ -242,6 +248,10 @@ class _ToAst(Transformer):
 
     # -- expressions
     def int(self, meta, c):
+        digits = c[0].lstrip("0")
+        if len(digits) > limits.MAX_DIGITS:  # never a size, and int() of thousands of digits is refused
+            raise SpecSyntaxError(f"the number has {len(digits):,} digits; archc accepts integers below "
+                                  f"10^{limits.MAX_DIGITS}", self._s(c[0]))
         return ast.Num(int(c[0]), self._s(c[0]))
 
     def float(self, meta, c):

@@ -7,6 +7,7 @@ statement; one above a statement stays above it.
 from __future__ import annotations
 
 import json
+import re
 
 from archc.parser import ast
 
@@ -47,9 +48,9 @@ def _shape(dims: tuple) -> str:
 
 def label_text(name: str) -> str:
     """An ``as`` label as the DSL writes it: a bare name or digits, else a quoted string."""
-    if name.isidentifier() or name.isdigit():
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+", name):  # the grammar's NAME and INT: ASCII only
         return name
-    return json.dumps(name)
+    return json.dumps(name, ensure_ascii=False)
 
 
 def _alias(name: str | None) -> str:

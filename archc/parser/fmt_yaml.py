@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import json
 
+from yaml.reader import Reader
+
+from archc.errors import Span, SpecError
 from archc.parser import ast
 from archc.parser.fmt import _Comments, _line, expr_text
 
+NON_PRINTABLE = Reader.NON_PRINTABLE  # what a YAML stream may not hold
 _YAML_WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
+
+
+def _printable_comments(module: ast.Module) -> None:
+    """Refuse, at the character, a comment YAML cannot hold (a control character)."""
+    lines = module.source.splitlines()
+    for ln, text in module.comments:
+        bad = NON_PRINTABLE.search(text)
+        if bad:
+            col = (lines[ln - 1].find(text) if ln <= len(lines) else 0) + bad.start() + 1
+            raise SpecError(f"the comment holds the character {bad.group()!r}, which YAML cannot hold",
+                            Span(module.file, ln, col), hint="remove it from the comment, or keep the spec as .arch",
+                            source=module.source)
 
 
 def _yv(e: ast.Expr) -> str:
@@ -66,6 +82,7 @@ def _block(b: ast.BlockDef, c: _Comments, depth: int) -> list[str]:
 
 def to_yaml(module: ast.Module) -> str:
     """The module as YAML (one document per network; shared blocks copied into each)."""
+    _printable_comments(module)
     docs = []
     start = 0
     for k, net in enumerate(module.networks):

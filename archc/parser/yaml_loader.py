@@ -33,7 +33,8 @@ from lark.exceptions import UnexpectedInput
 
 from archc.errors import Span, SpecSyntaxError
 from archc.parser import ast
-from archc.parser.dsl import _parser, _ToAst, scan_comments
+from archc.parser.bounds import key_problem, kind, read_documents
+from archc.parser.dsl import parse_expression, scan_comments
 from archc.parser.yaml_nodes import no_duplicate_keys, node_span
 
 _LAYER_KEYS = {"as", "expect", "shortcut", "layers", "branches", "index", "then", "else"}
@@ -41,14 +42,7 @@ _LAYER_KEYS = {"as", "expect", "shortcut", "layers", "branches", "index", "then"
 
 def parse_yaml(text: str, file: str = "<string>") -> ast.Module:
     """Parse a YAML spec into a Module; any problem raises one located SpecSyntaxError."""
-    try:
-        docs = list(yaml.safe_load_all(text))
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
-        problem = getattr(e, "problem", None) or str(e)
-        raise SpecSyntaxError(f"invalid YAML: {problem}", span, source=text) from None
+    nodes, docs = read_documents(text, file)
     for node in nodes:
         no_duplicate_keys(node, file, text)
     loader = _Loader(file, text)
@@ -95,12 +89,19 @@ class _Loader:
 
     def mapping(self, data: Any, node: Any, what: str) -> dict:
         if not isinstance(data, dict):
-            raise self.error(f"{what} must be a mapping, got {_kind(data)}", node)
+            raise self.error(f"{what} must be a mapping, got {kind(data)}", node)
+        self.string_keys(data, node)
         return data
+
+    def string_keys(self, data: dict, node: Any) -> None:
+        """Refuse keys YAML 1.1 reads as something else than a name (``On:`` is true, ``1:`` a number)."""
+        problem = key_problem(data, node)
+        if problem:
+            raise self.error(problem[1], problem[0], hint=problem[2])
 
     def sequence(self, data: Any, node: Any, what: str) -> list:
         if not isinstance(data, list):
-            raise self.error(f"{what} must be a list, got {_kind(data)}", node)
+            raise self.error(f"{what} must be a list, got {kind(data)}", node)
         return data
 
     # -- document
@@ -243,6 +244,7 @@ class _Loader:
         if data is None:
             return ()
         if isinstance(data, dict):
+            self.string_keys(data, node)
             return tuple(ast.Arg(str(k), self.value(v, self.child(node, k)), self.span(self.key_node(node, k)))
                          for k, v in data.items())
         if isinstance(data, list):
@@ -269,18 +271,20 @@ class _Loader:
             if v.isidentifier():
                 return ast.Name(v, span)
             return self.expression(v, node)
-        raise self.error(f"expected a number, a name or an expression, got {_kind(v)}", node)
+        raise self.error(f"expected a number, a name or an expression, got {kind(v)}", node)
 
     def expression(self, text: str, node: Any) -> ast.Expr:
         try:
-            tree = _parser().parse(text, start="expr")
+            expr = parse_expression(text, self.file)
+        except SpecSyntaxError as e:  # located in the expression's text: locate it at the YAML value
+            e.span, e.source = self.span(node) or e.span, self.text
+            raise e from None
         except UnexpectedInput as e:
             col = getattr(e, "column", 1) or 1
             base = self.span(node)
             where = Span(self.file, base.line, base.column + col - 1) if base else Span(self.file, 1, 1)
             raise SpecSyntaxError(f"cannot read expression {text!r}", where,
                                   hint="write a number, a name, or e.g. floor(H/8), 2*C", source=self.text) from None
-        expr = _ToAst(self.file).transform(tree)
         return _respan(expr, self.span(node))
 
 
@@ -293,7 +297,3 @@ def _respan(e: Any, span: Span | None) -> Any:
     if isinstance(e, ast.Tuple):
         return ast.Tuple(tuple(_respan(x, span) for x in e.items), span)
     return type(e)(*[getattr(e, f) for f in e.__dataclass_fields__ if f != "span"], span)
-
-
-def _kind(v: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(type(v), type(v).__name__)

@@ -1,0 +1,47 @@
+"""The limits that keep archc bounded in time and memory on any input, hostile or huge.
+
+Each is a number of things a spec may hold; going past one is a diagnostic that names the limit
+and how to raise it (``archc COMMAND --max NAME=N``, or ``--max-nodes`` for layers)::
+
+    spec_bytes   size of a spec file               nesting      brackets and braces in the text, YAML's
+    depth        blocks, repeats and groups,                    lists and mappings, nested in each other
+                 nested, after expansion           yaml_nodes   YAML values, every alias expanded
+    terms        terms of one symbolic size
+
+A few bounds are not limits but facts: no size has more than ``MAX_DIGITS`` digits.
+"""
+
+from __future__ import annotations
+
+from archc.errors import SpecError
+
+DEFAULTS = {"spec_bytes": 4 * 2**20, "depth": 48, "nesting": 100, "terms": 10_000, "yaml_nodes": 1_000_000}
+MAX_DIGITS = 60  # integers of more digits are refused: they are never sizes
+_current = dict(DEFAULTS)
+
+
+def limit(name: str) -> int:
+    """The current value of the limit ``name``."""
+    return _current[name]
+
+
+def hint(name: str) -> str:
+    """How to raise the limit ``name``."""
+    return f"raise the limit with --max {name}=N (now {_current[name]:,})"
+
+
+def set_limits(pairs: list[str] | dict[str, int] | None = None) -> None:
+    """Reset every limit to its default, then apply ``["depth=100", ...]`` (or a dict)."""
+    _current.clear()
+    _current.update(DEFAULTS)
+    items = pairs.items() if isinstance(pairs, dict) else (p.partition("=")[::2] for p in pairs or [])
+    for name, value in items:
+        if name not in DEFAULTS:
+            raise SpecError(f"--max: unknown limit '{name}'", hint="known: " + ", ".join(DEFAULTS))
+        try:
+            n = int(value)
+        except ValueError:
+            raise SpecError(f"--max {name}= needs a positive integer, got {value!r}") from None
+        if n < 1:
+            raise SpecError(f"--max {name}= needs a positive integer, got {n}")
+        _current[name] = n
