@@ -95,7 +95,7 @@ def solve(spec: Spec, name: str, params: int | None = None, macs: int | None = N
 
 def _fixed_counts(module: ast.Module, network: str | None, overrides: dict, name: str) -> set:
     """The `expect params/macs` whose value does not change with ``name`` (such as resnet32's
-    ``expect params == 466906``): they hold for one value only, so a sweep or a solve leaves them out."""
+    ``expect params == 464154``): they hold for one value only, so a sweep or a solve leaves them out."""
     a = load(module, network, overrides)
     try:
         b = load(module, network, {**overrides, name: a.params[name] + 1})

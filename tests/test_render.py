@@ -47,16 +47,20 @@ def test_every_layer_appears_with_its_shape(spec, network):
     edge_labels = {(s, d): " ".join(t).strip() for s, d, t, _ in edges}
     for node in typed.graph.nodes:
         texts = nodes[f"n_{node.name}"]
-        if node.op != "add":  # a layer shows its name within its block (the cluster shows the block)
+        if REGISTRY[node.op].family != "merge":  # a layer shows its name within its block (the cluster the block)
             assert node.local in texts, node.name
+        elif node.op == "concat":  # a join shows what it is
+            assert "concat" in texts, node.name
         shape = shape_str(typed.shapes[node.name], pretty=True)
         outgoing = [label for (s, _), label in edge_labels.items() if s == f"n_{node.name}"]
         assert any(shape in label for label in outgoing) or shape in " ".join(texts), (node.name, shape)
     adds = [n for n in typed.graph.nodes if n.op == "add"]
     skips = [(s, d) for s, d, t, dashed in edges if dashed and "skip" in " ".join(t)]
-    assert len(skips) == len(adds)
     for add in adds:
         assert (f"n_{add.inputs[1]}", f"n_{add.name}") in skips
+    # the other skips are a concat's values saved earlier (a U-Net's encoder outputs)
+    concats = {f"n_{n.name}" for n in typed.graph.nodes if n.op == "concat"}
+    assert len([d for _, d in skips if d not in concats]) == len(adds)
 
 
 @needs_dot
@@ -114,3 +118,50 @@ def test_missing_dot_is_a_clear_error(tmp_path, monkeypatch):
 def test_render_returns_a_digraph_for_notebooks():
     dot = archc.render(str(SPECS / "mnist_cnn.arch"))
     assert hasattr(dot, "_repr_mimebundle_") and "conv2d_1" in dot.source
+
+
+ZOO_DIAGRAMS = ["zoo/resnet50.arch", "zoo/inception_v3.arch", "unet.arch"]
+
+
+@needs_dot
+@pytest.mark.parametrize("spec", ZOO_DIAGRAMS, ids=lambda s: s.rsplit("/", 1)[-1])
+def test_collapsed_by_blocks_is_small_and_keeps_every_concat(spec):
+    """`archc render --collapse`: blocks without a concat are one node each, and every concat is still
+    drawn, with its output shape in its node."""
+    typed = archc.check(str(SPECS / spec))
+    full, _ = svg_of(render_graph(typed, legend=False))
+    small, edges = svg_of(render_graph(typed, collapse="blocks", legend=False))
+    drawn = lambda nodes: [k for k in nodes if k.startswith("n_")]  # noqa: E731
+    assert len(drawn(full)) == len(typed.graph.nodes) + len(typed.graph.inputs)
+    assert 3 * len(drawn(small)) <= len(drawn(full)), (len(drawn(small)), len(drawn(full)))
+    for node in (n for n in typed.graph.nodes if n.op == "concat"):
+        texts = small[f"n_{node.name}"]
+        assert "concat" in texts and shape_str(typed.shapes[node.name], pretty=True) in texts, node.name
+        assert len([d for _, d, _, _ in edges if d == f"n_{node.name}"]) == len(set(node.inputs)), node.name
+
+
+@needs_dot
+def test_collapsed_unet_draws_its_skips_into_the_concats():
+    typed = archc.check(str(SPECS / "unet.arch"))
+    _, edges = svg_of(render_graph(typed, collapse="blocks", legend=False))
+    skips = {(s, d) for s, d, t, dashed in edges if dashed and "skip" in " ".join(t)}
+    assert skips == {(f"n_cluster__enc{k}", f"n_dec{k}.concat_1") for k in (1, 2, 3, 4)}
+
+
+@needs_dot
+def test_collapsed_inception_folds_each_branch_into_one_node():
+    typed = archc.check(str(SPECS / "zoo/inception_v3.arch"), input_shape=(1, 3, 299, 299))
+    nodes, _ = svg_of(render_graph(typed, collapse="blocks", legend=False))
+    branch = " ".join(nodes["n_branch__Mixed_5b.concat_1__2"])  # 1x1 64, 3x3 96, 3x3 96
+    assert "branch3x3dbl_1" in branch and "conv2d 3x3 /1 p1 → 96" in branch and "151,040 params" in branch
+    assert "concat" in nodes["n_Mixed_5b.concat_1"] and "1×256×35×35" in nodes["n_Mixed_5b.concat_1"]
+
+
+def test_render_collapse_option(tmp_path):
+    out = tmp_path / "net.dot"
+    assert main(["render", str(SPECS / "unet.arch"), "-o", str(out), "--collapse"]) == 0
+    assert "cluster__enc1" in out.read_text() and "n_enc1.conv1" not in out.read_text()
+    assert main(["render", str(SPECS / "unet.arch"), "-o", str(out), "--collapse", "2"]) == 0
+    assert "cluster__enc2__conv" in out.read_text()
+    with pytest.raises(SystemExit):
+        main(["render", str(SPECS / "unet.arch"), "-o", str(out), "--collapse", "0"])

@@ -1,6 +1,8 @@
 """Every spec in specs/ checks, with parameter counts and shapes computed by hand
 here from the layer formulas (not from archc's registry)."""
 
+from itertools import pairwise
+
 import pytest
 
 import archc
@@ -33,14 +35,27 @@ def preact_params():
     return total + bn(512) + lin(512, 10)
 
 
-def resnet32_params():
+def resnet32_params(projection):
+    """Option A (projection=False): the shortcuts of the stride-2 blocks subsample and zero-pad, no
+    parameters; option B: a 1x1 conv + BatchNorm."""
     total = conv(3, 16, 9, bias=False) + bn(16)
     total += 5 * 2 * (conv(16, 16, 9, False) + bn(16))
     for c_in, c in ((16, 32), (32, 64)):
         total += conv(c_in, c, 9, False) + bn(c) + conv(c, c, 9, False) + bn(c)  # first block
-        total += conv(c_in, c, 1, False) + bn(c)  # projection shortcut
+        total += (conv(c_in, c, 1, False) + bn(c)) if projection else 0  # its shortcut
         total += 4 * 2 * (conv(c, c, 9, False) + bn(c))
     return total + lin(64, 10)
+
+
+def unet_params(base=64, classes=2):
+    """Four levels of double convs (3x3, no bias, BatchNorm) down and up; 2x2 transposed convs up."""
+    def double(c_in, c):
+        return conv(c_in, c, 9, False) + bn(c) + conv(c, c, 9, False) + bn(c)
+
+    widths = [base * 2 ** i for i in range(5)]
+    total = double(1, base) + sum(double(a, b) for a, b in pairwise(widths))
+    total += sum(conv(a, b, 4) + double(2 * b, b) for a, b in pairwise(widths[::-1]))
+    return total + conv(base, classes, 1)
 
 
 # spec, network, total params, output shape, {layer: shape} spot checks
@@ -63,9 +78,16 @@ EXPECTED = [
     ("preact_convnet.arch", None, preact_params(), ("N", 10),
      {"conv0": ("N", 64, 32, 32), "maxpool1": ("N", 128, 16, 16), "maxpool5": ("N", 512, 1, 1),
       "preact5_b.residual_1": ("N", 512, 2, 2), "fc": ("N", 10)}),
-    ("resnet32.arch", None, resnet32_params(), ("N", 10),
-     {"stage1.4.relu_1": ("N", 16, 32, 32), "stage2_down.residual_1": ("N", 32, 16, 16),
-      "stage3.3.relu_2": ("N", 64, 8, 8), "global_pool_1": ("N", 64)}),
+    ("resnet32.arch", None, resnet32_params(projection=False), ("N", 10),
+     {"stage1.4.relu_1": ("N", 16, 32, 32), "stage2_down.downsample2d_1": ("N", 16, 16, 16),
+      "stage2_down.pad_1": ("N", 32, 16, 16), "stage3_down.pad_1": ("N", 64, 8, 8),
+      "stage2_down.residual_1": ("N", 32, 16, 16), "stage3.3.relu_2": ("N", 64, 8, 8), "global_pool_1": ("N", 64)}),
+    ("resnet32_b.arch", None, resnet32_params(projection=True), ("N", 10),
+     {"stage2_down.residual_1": ("N", 32, 16, 16), "stage3.3.relu_2": ("N", 64, 8, 8)}),
+    ("unet.arch", None, unet_params(), ("N", 2, "H", "W"),
+     {"enc1.relu_2": ("N", 64, "H", "W"), "enc4.conv.relu_2": ("N", 512, "floor(H/8)", "floor(W/8)"),
+      "bottleneck.conv.relu_2": ("N", 1024, "floor(H/16)", "floor(W/16)"),
+      "dec4.concat_1": ("N", 1024, "floor(H/8)", "floor(W/8)"), "dec1.concat_1": ("N", 128, "H", "W")}),
     ("mnist1d_cnn.arch", None, conv(1, 32, 5) + 2 * conv(32, 32, 3) + lin(32 * 10, 10), ("N", 10),
      {"relu_1": ("N", 32, 40), "relu_2": ("N", 32, out(40, 3, 2, 1)), "relu_3": ("N", 32, 10),
       "flatten_1": ("N", 320)}),

@@ -33,11 +33,21 @@ def add_render(sub: argparse._SubParsersAction) -> None:
     spec_options(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="net.svg, net.png, net.pdf or net.dot")
     p.add_argument("--rankdir", choices=("TB", "LR"), default="TB", help="top-to-bottom or left-to-right")
-    p.add_argument("--collapse", type=int, nargs="?", const=1, default=None, metavar="DEPTH",
-                   help="draw blocks/repeats DEPTH levels deep (default 1) as single nodes")
+    p.add_argument("--collapse", type=_collapse, nargs="?", const="blocks", default=None, metavar="DEPTH",
+                   help="draw every block without a concat inside as one node (concats stay, with their "
+                        "shapes); with DEPTH, every block or repeat DEPTH levels deep")
     p.add_argument("--scan-as", choices=("cnn", "mlp"), default="cnn", help="draw a scan as its CNN or its MLP")
     p.add_argument("--no-legend", action="store_true")
     p.set_defaults(run=run_render)
+
+
+def _collapse(text: str) -> int | str:
+    """--collapse [DEPTH]: "blocks" (no DEPTH given), or a positive depth."""
+    if text == "blocks":
+        return text
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a depth of 1 or more, got {text!r}")
+    return int(text)
 
 
 def run_render(args: argparse.Namespace) -> int:

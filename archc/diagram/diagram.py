@@ -9,7 +9,17 @@ from typing import Any
 
 import graphviz
 
-from archc.diagram.styles import COLLAPSED_STYLE, FAMILY_NAMES, FAMILY_STYLE
+from archc.diagram.collapse import (
+    BLOCKS,
+    Collapse,
+    branch_label,
+    fold_branches,
+    folded_label,
+    folded_paths,
+    is_join,
+    representatives,
+)
+from archc.diagram.styles import COLLAPSED_STYLE, FAMILY_NAMES, FAMILY_STYLE, MERGE_BOX_STYLE
 from archc.dims import shape_str
 from archc.ops.base import REGISTRY
 from archc.shape_infer import TypedGraph
@@ -23,13 +33,14 @@ def _shape(s: tuple) -> str:
     return shape_str(s, pretty=True)
 
 
-def render_graph(typed: TypedGraph, rankdir: str = "TB", collapse: int | None = None, scan_as: str = "cnn",
+def render_graph(typed: TypedGraph, rankdir: str = "TB", collapse: Collapse = None, scan_as: str = "cnn",
                  legend: bool = True) -> graphviz.Digraph:
     """The graphviz.Digraph of a checked network.
 
-    collapse: draw every cluster nested ``collapse`` levels deep (1 = top-level blocks
-    and repeats) as one node. scan_as: draw a `scan` as the "cnn" it compiles to or
-    the "mlp" it describes.
+    collapse: "blocks" draws every block call without a concat inside as one node (the
+    concats, with their shapes, stay); an int draws every cluster nested that many levels
+    deep (1 = top-level blocks and repeats) as one node. scan_as: draw a `scan` as the
+    "cnn" it compiles to or the "mlp" it describes.
     """
     g = typed.graph
     dot = graphviz.Digraph(g.name, graph_attr={
@@ -37,7 +48,10 @@ def render_graph(typed: TypedGraph, rankdir: str = "TB", collapse: int | None = 
         "label": f"{g.name}: {typed.total_params:,} parameters"},
         node_attr={"fontname": "Helvetica", "fontsize": "10", "penwidth": "1.2"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"})
-    rep = _representatives(typed, collapse)
+    paths = folded_paths(typed, collapse)
+    rep = representatives(typed, paths)
+    branches = fold_branches(typed, rep) if collapse == BLOCKS else {}
+    scope_of = {n.name: n.scope for n in g.nodes}
     clusters: dict[tuple, list[str]] = {}
     families: set[str] = set()
 
@@ -49,19 +63,31 @@ def render_graph(typed: TypedGraph, rankdir: str = "TB", collapse: int | None = 
         if target in drawn:
             continue
         drawn.add(target)
-        if target != node.name:  # a collapsed cluster, drawn once
-            path = _collapsed_path(node.scope, collapse)
-            dot.node(_id(target), _collapsed_label(typed, path), **COLLAPSED_STYLE)
+        if target in branches:  # a branch of a concat, folded
+            scope, units = branches[target]
+            dot.node(_id(target), branch_label(typed, units), **COLLAPSED_STYLE)
             families.add("collapsed")
+            if scope:
+                clusters.setdefault(scope, []).append(_id(target))
+            continue
+        if target != node.name:  # a collapsed cluster, drawn once
+            path = paths[node.name]
+            dot.node(_id(target), folded_label(typed, path, collapse), **COLLAPSED_STYLE)
+            families.add("collapsed")
+            if path[:-1]:  # a folded block inside a cluster that is drawn
+                clusters.setdefault(path[:-1], []).append(_id(target))
             continue
         op = REGISTRY[node.op]
         families.add(op.family)
-        dot.node(_id(node.name), _label(typed, node, scan_as), **FAMILY_STYLE[op.family])
+        label = _label(typed, node, scan_as)
+        boxed = op.family == "merge" and label.startswith("<")
+        dot.node(_id(node.name), label, **(MERGE_BOX_STYLE if boxed else FAMILY_STYLE[op.family]))
         if node.scope:
             clusters.setdefault(node.scope, []).append(_id(node.name))
 
     _draw_clusters(dot, typed, clusters, scan_as)
     edges: set[tuple] = set()
+    labelled: set[str] = set()
     for node in g.nodes:
         dst = rep[node.name]
         for k, src_value in enumerate(node.inputs):
@@ -69,8 +95,10 @@ def render_graph(typed: TypedGraph, rankdir: str = "TB", collapse: int | None = 
             if src == dst or (src, dst) in edges:
                 continue
             edges.add((src, dst))
-            skip = REGISTRY[node.op].arity != 1 and k >= 1
-            attrs = {"label": " " + _shape(typed.shapes[src_value])}
+            skip = _is_skip(node, k, scope_of.get(src_value))
+            # a value read by several drawn nodes has its shape on the first edge only
+            attrs = {"label": "" if src_value in labelled else " " + _shape(typed.shapes[src_value])}
+            labelled.add(src_value)
             if skip:
                 attrs.update(style="dashed", color="#555555", label=" skip " + _shape(typed.shapes[src_value]),
                              fontcolor="#555555")
@@ -83,32 +111,15 @@ def render_graph(typed: TypedGraph, rankdir: str = "TB", collapse: int | None = 
     return dot
 
 
-def _representatives(typed: TypedGraph, collapse: int | None) -> dict[str, str]:
-    """Each node's drawn node: itself, or the collapsed cluster it belongs to."""
-    rep: dict[str, str] = {}
-    for node in typed.graph.nodes:
-        path = _collapsed_path(node.scope, collapse)
-        rep[node.name] = "cluster__" + "__".join(path) if path else node.name
-    for i in typed.graph.inputs:
-        rep[i.name] = i.name
-    return rep
-
-
-def _collapsed_path(scope: tuple, collapse: int | None) -> tuple:
-    if collapse is None or len(scope) < collapse:
-        return ()
-    return scope[:collapse]
-
-
-def _collapsed_label(typed: TypedGraph, path: tuple) -> str:
-    members = [n for n in typed.graph.nodes if n.scope[:len(path)] == path]
-    params = sum(typed.layers[n.name].n_params for n in members)
-    scope = typed.graph.scopes.get(path)
-    kind = scope.kind if scope else "group"
-    detail = f"×{scope.attrs['count']}" if scope and kind == "repeat" else (scope.label if scope else "")
-    last = members[-1].name
-    return (f"<<B>{html.escape(path[-1])}</B><BR/>{html.escape(kind)} {html.escape(str(detail))}"
-            f"<BR/>{len(members)} layers, {params:,} params<BR/>→ {html.escape(_shape(typed.shapes[last]))}>")
+def _is_skip(node: Any, k: int, src_scope: tuple | None) -> bool:
+    """Whether input ``k`` of a merge is drawn as a skip: the second operand of add and mul (a
+    residual's input), and a concat's input from outside the concat's own group (a value saved
+    earlier, as a U-Net's encoder output or a DenseNet layer's input)."""
+    if REGISTRY[node.op].arity == 1:
+        return False
+    if not is_join(node.op):
+        return k >= 1
+    return src_scope is None or src_scope[:len(node.scope)] != node.scope
 
 
 def _label(typed: TypedGraph, node: Any, scan_as: str) -> str:
@@ -177,7 +188,7 @@ def _legend(dot: graphviz.Digraph, families: set[str]) -> None:
     with dot.subgraph(name="cluster_legend") as leg:
         leg.attr(label="legend", style="rounded", color="#bbbbbb", fontsize="9")
         previous = None
-        styles = {**FAMILY_STYLE, "collapsed": COLLAPSED_STYLE}
+        styles = {**FAMILY_STYLE, "merge": MERGE_BOX_STYLE, "collapsed": COLLAPSED_STYLE}
         for fam in [f for f in styles if f in families]:
             leg.node("legend_" + fam, FAMILY_NAMES[fam], fontsize="8", **styles[fam])
             if previous:

@@ -14,6 +14,8 @@ FAMILY_STYLE: dict[str, dict[str, str]] = {
     "merge": {"fillcolor": "white", "shape": "circle", "style": "filled,bold"},
     "regularize": {"fillcolor": "#f0f0f0", "shape": "box", "style": "filled,dotted"},
 }
+# a merge whose label is more than a glyph (concat and its shape): a rounded box, not a circle
+MERGE_BOX_STYLE = {"fillcolor": "white", "shape": "box", "style": "filled,rounded,bold"}
 COLLAPSED_STYLE = {"shape": "box3d", "style": "filled,bold", "fillcolor": "#dddddd"}
 FAMILY_NAMES = {"conv": "convolution", "pool": "pooling", "resample": "resampling", "activation": "activation",
                 "norm": "normalisation", "linear": "linear", "shape": "reshape",

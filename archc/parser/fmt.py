@@ -6,6 +6,7 @@ statement; one above a statement stays above it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -65,6 +66,7 @@ class _Comments:
     def __init__(self, comments: list[tuple[int, str]], merge: bool = False) -> None:
         self.pending = sorted(comments)
         self.merge = merge  # join one-layer statements into chains (YAML input)
+        self.values: set[str] = set()  # names of values in the definition being printed
 
     def before(self, line: int | None) -> list[str]:
         if line is None:
@@ -114,16 +116,21 @@ def _dsl_def(d: ast.Network | ast.BlockDef, c: _Comments, depth: int) -> list[st
         params = "(" + ", ".join(p.name if p.default is None else f"{p.name}={expr_text(p.default)}"
                                  for p in d.params) + ")"
     head = f"{pad}{kw} {d.name}{params} {{"
-    return [head, *_dsl_body(d.body, c, depth + 1), f"{pad}}}"]
+    outer, c.values = c.values, {"in", *_value_names(d.params), *_value_names(d.body)}
+    body = _dsl_body(d.body, c, depth + 1)
+    c.values = outer
+    return [head, *body, f"{pad}}}"]
 
 
-def _merge_chains(stmts: tuple, width: int, commented: set[int]) -> list:
+def _merge_chains(stmts: tuple, width: int, commented: set[int], values: set[str]) -> list:
     """Join runs of one-layer statements (as YAML gives them) into `a -> b -> c` chains; a statement
-    with a comment on its line ends its chain, so that the comment stays beside it."""
+    with a comment on its line ends its chain, so that the comment stays beside it, and a statement
+    that starts from a named value (a reference, `skip -> concat(up)`) starts a chain of its own."""
     out: list = []
     for s in stmts:
         prev = out[-1] if out else None
-        plain = isinstance(s, ast.Chain) and all(isinstance(i, ast.Call) for i in s.items)
+        plain = isinstance(s, ast.Chain) and all(isinstance(i, ast.Call) for i in s.items) \
+            and not _is_reference(s.items[0], values)
         ends = prev is not None and prev.span is not None and \
             any(ln in commented for ln in range(prev.span.line, (prev.span.end_line or prev.span.line) + 1))
         if (plain and not ends and isinstance(prev, ast.Chain) and prev.expect is None
@@ -137,11 +144,25 @@ def _merge_chains(stmts: tuple, width: int, commented: set[int]) -> list:
     return out
 
 
+def _is_reference(item: ast.Call, values: set[str]) -> bool:
+    return not item.args and not item.has_parens and item.name is None and item.op in values
+
+
+def _value_names(node: object) -> set[str]:
+    """Every name a definition can refer to as a value: its parameters, inputs and `as` labels."""
+    if isinstance(node, tuple | list):
+        return set().union(*map(_value_names, node)) if node else set()
+    if not dataclasses.is_dataclass(node):
+        return set()
+    own = {node.name} if isinstance(node, ast.Call | ast.Input | ast.Param) and isinstance(node.name, str) else set()
+    return own.union(*(_value_names(getattr(node, f.name)) for f in dataclasses.fields(node)))
+
+
 def _dsl_body(stmts: tuple, c: _Comments, depth: int) -> list[str]:
     pad = "  " * depth
     out: list[str] = []
     if c.merge:
-        stmts = _merge_chains(stmts, 88 - 2 * depth, {ln for ln, _ in c.pending})
+        stmts = _merge_chains(stmts, 88 - 2 * depth, {ln for ln, _ in c.pending}, c.values)
     for s in stmts:
         out.extend(pad + t for t in c.before(_line(s.span)))
         if isinstance(s, ast.BlockDef):
