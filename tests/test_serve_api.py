@@ -182,3 +182,27 @@ def test_time_limit_kills_the_slow_request_and_not_the_others(strict: TestClient
     assert r.status_code == 504 and "4 s" in r.json()["error"]["message"]
     for _ in range(3):  # the killed worker is replaced: the server goes on answering
         assert client.post("/api/check", json={"spec": MNIST}).json()["ok"]
+
+
+def test_cli_refuses_a_busy_port_and_a_missing_folder(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    import socket
+
+    from archc.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert main(["serve", "--port", str(busy.getsockname()[1])]) == 1
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+    assert main(["serve", str(tmp_path / "no" / "such.arch")]) == 1
+    assert "not a file in an existing folder" in capsys.readouterr().err
+    assert main(["serve", "--workers", "0"]) == 1
+
+
+def test_a_new_file_starts_from_the_example_and_save_creates_it(tmp_path: Path) -> None:
+    new = tmp_path / "mine.arch"
+    with TestClient(create_app(new, workers=1), base_url="http://127.0.0.1") as c:
+        start = c.get("/api/start").json()
+        assert start["new"] and start["can_save"] and "network mnist_cnn" in start["text"]
+        assert c.post("/api/save", json={"spec": start["text"]}).json()["backup"] is None
+    assert new.read_text("utf-8") == start["text"]

@@ -81,7 +81,7 @@ def check(req: dict, ctx: dict) -> tuple[int, dict]:
         typed = api.check(module, network, sets, shape)
         out["diagnostics"] += [diagnostic(w) for w in api.warnings(module, network, sets)]
         out.update(ok=True, network=typed.graph.name, total_params=typed.total_params,
-                   valid_inputs=api.valid_inputs(module, network, sets).text())
+                   valid_inputs=api.valid_inputs(typed.graph).text())
     except ArchcError as e:
         out["diagnostics"].insert(0, diagnostic(e))
     return 200, out

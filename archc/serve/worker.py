@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 
 def main() -> None:
@@ -16,6 +17,9 @@ def main() -> None:
     sys.stdout = sys.stderr  # anything a job prints must not break the protocol
     from archc.serve import jobs  # import archc (and graphviz) before saying ready
 
+    example = {"spec": (Path(__file__).parent / "static" / "example.arch").read_text("utf-8")}
+    for job in ("check", "summary", "explain"):  # and the modules these import on first use
+        jobs.run(job, example, {})
     out.write("ready\n")
     out.flush()
     for line in sys.stdin:

@@ -1,0 +1,130 @@
+"""The playground in real headless Chromium (Debian's chromium + chromium-driver, driven by selenium),
+against a real `archc serve`: load the page, type a change and see the table update, introduce an
+error and see it marked on its line, fix it and see the mark go. Expected counts are computed by hand."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = """network small {
+  input x: [N, 1, 28, 28]
+  conv2d(16, kernel=3, padding=1) -> relu -> maxpool2d(2)
+  flatten
+  linear(10)
+}
+"""
+# conv 16*1*3*3 + 16 = 160; flatten 16*14*14 = 3136; linear 3136*10 + 10 = 31370
+PARAMS_16 = 160 + 31370
+PARAMS_8 = (8 * 9 + 8) + (8 * 14 * 14 * 10 + 10)  # conv2d(8, ...): 80 + 15690
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the dev extra)")
+pytest.importorskip("uvicorn", reason="uvicorn is not installed (the serve extra)")
+from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--window-size=1500,950"]
+
+
+def chromium(tmp: Path) -> webdriver.Chrome:
+    """Headless Chromium, or a skip naming what is missing."""
+    driver_path, binary = shutil.which("chromedriver"), shutil.which("chromium")
+    if not driver_path or not binary:
+        pytest.skip("Chromium cannot be started: chromium and chromium-driver are not installed "
+                    "(apt-get install chromium chromium-driver; run.sh does it as root)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in [*FLAGS, f"--user-data-dir={tmp / 'profile'}"]:
+        options.add_argument(flag)
+    try:
+        return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    except WebDriverException as e:
+        pytest.skip(f"Chromium cannot be started: {e.msg}")
+
+
+@pytest.fixture
+def page(tmp_path: Path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from serve_load import server
+
+    spec = tmp_path / "small.arch"
+    spec.write_text(SPEC)
+    driver = chromium(tmp_path)
+    try:
+        with server(spec, "--workers", "2", "--timeout", "60") as url:
+            driver.get(url + "/")
+            yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(driver, what: str, condition, seconds: float = 60):
+    try:
+        return WebDriverWait(driver, seconds, poll_frequency=0.1).until(lambda d: condition(d))
+    except TimeoutException:
+        status = driver.find_element(By.ID, "status").text
+        pytest.fail(f"the page never showed {what} (status: {status!r})")
+
+
+def text(driver, element_id: str) -> str:
+    return driver.execute_script("return document.getElementById(arguments[0]).innerText;", element_id)
+
+
+def replace(driver, line: int, old: str, new: str) -> None:
+    """Select ``old`` on ``line`` of the editor and type ``new`` over it, key by key."""
+    editor = driver.find_element(By.ID, "editor")
+    lines = editor.get_property("value").split("\n")
+    start = sum(len(x) + 1 for x in lines[:line - 1]) + lines[line - 1].index(old)
+    driver.execute_script("arguments[0].focus(); arguments[0].setSelectionRange(arguments[1], arguments[2]);",
+                          editor, start, start + len(old))
+    editor.send_keys(new)
+
+
+def marked_lines(driver) -> list[int]:
+    """The line numbers the gutter marks as errors (read in one script: the page redraws them on each edit)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#gutter div.error')].map((e) => Number(e.dataset.line));")
+
+
+def line_mark(driver, line: int) -> tuple[str, str]:
+    """The class and text of the editor's backdrop line ``line`` (its mark and the message written on it)."""
+    return tuple(driver.execute_script(
+        "const e = document.querySelector(`#backdrop div[data-line='${arguments[0]}']`);"
+        "return [e.className, e.textContent];", line))
+
+
+def test_type_see_the_table_and_the_marks(page, tmp_path: Path) -> None:
+    d = page
+    wait_for(d, f"{PARAMS_16:,} parameters", lambda d: text(d, "total-params") == f"{PARAMS_16:,}")
+    rows = d.execute_script("return [...document.querySelectorAll('#summary tbody tr')].map((r) => r.dataset.layer);")
+    assert rows == ["conv2d_1", "relu_1", "maxpool2d_1", "flatten_1",
+                                                             "linear_1"]
+    assert d.find_element(By.CSS_SELECTOR, "#diagram img") is not None or shutil.which("dot") is None
+
+    replace(d, 3, "16", "8")  # conv2d(8, ...): the table follows
+    wait_for(d, f"{PARAMS_8:,} parameters", lambda d: text(d, "total-params") == f"{PARAMS_8:,}")
+    first = d.execute_script("return document.querySelector('#summary tr[data-layer=conv2d_1]').innerText;")
+    assert "[N, 8, 28, 28]" in first and "80" in first.split()
+
+    replace(d, 3, "padding=1)", "padding=1")  # an error on line 3: marked there, with its message
+    wait_for(d, "an error mark on line 3", lambda d: marked_lines(d) == [3])
+    kind, shown = line_mark(d, 3)
+    assert kind == "error" and "unexpected" in shown
+    assert "small.arch:3:" in text(d, "diagnostics")
+
+    replace(d, 3, "padding=1", "padding=1)")  # fixed: the mark goes, the table is back
+    wait_for(d, "the mark gone", lambda d: marked_lines(d) == [] and text(d, "diagnostics") == "")
+    wait_for(d, "the table back", lambda d: text(d, "total-params") == f"{PARAMS_8:,}")
+
+    d.find_element(By.CSS_SELECTOR, '#summary tr[data-layer="linear_1"]').click()  # explain a layer
+    wait_for(d, "linear_1's formulas", lambda d: "1568·10 + 10" in text(d, "explain") or
+             "15,690" in text(d, "explain"))
+    d.save_screenshot(str(tmp_path / "serve.png"))
+    assert (tmp_path / "serve.png").stat().st_size > 10_000
