@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from serve_load import ROOT, server
@@ -21,6 +22,11 @@ from serve_load import ROOT, server
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--window-size=1600,1000", "--hide-scrollbars"]
+
+
+def text(driver: webdriver.Chrome, element_id: str) -> str:
+    """An element's text, read in one script (the page redraws its elements as results come)."""
+    return driver.execute_script("return document.getElementById(arguments[0]).innerText;", element_id)
 
 
 def main() -> int:
@@ -38,17 +44,16 @@ def main() -> int:
             with server(spec) as url:
                 driver.get(url + "/")
                 wait = WebDriverWait(driver, 60, poll_frequency=0.1)
-                wait.until(lambda d: d.find_element(By.ID, "total-params").text == "29,066")
-                driver.find_element(By.CSS_SELECTOR, '#summary tr[data-layer="conv2d_2"]').click()
-                wait.until(lambda d: "conv2d_2" in d.find_element(By.ID, "explain").text)
+                wait.until(lambda d: text(d, "total-params") == "29,066")
+                driver.execute_script("document.querySelector('#summary tr[data-layer=conv2d_2]').click();")
+                wait.until(lambda d: "conv2d_2" in text(d, "explain"))
                 time.sleep(0.5)  # let the diagram image paint
                 driver.save_screenshot(str(out / "serve.png"))
-                editor = driver.find_element(By.ID, "editor")
-                start = editor.get_property("value").index("padding=1") + len("padding=")
-                driver.execute_script("arguments[0].focus(); arguments[0].setSelectionRange(arguments[1], "
-                                      "arguments[1] + 1);", editor, start)
-                editor.send_keys("0")
-                wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#gutter div.error"))
+                ch = driver.execute_script("return playground.cm.getLine(3);").index("padding=1") + len("padding=")
+                driver.execute_script("const cm = playground.cm; cm.focus(); const c = arguments[0];"
+                                      "cm.setSelection({line: 3, ch: c}, {line: 3, ch: c + 1});", ch)
+                ActionChains(driver).send_keys("0").perform()
+                wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".mark.error"))
                 time.sleep(0.3)
                 driver.save_screenshot(str(out / "serve_error.png"))
         finally:

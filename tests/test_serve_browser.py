@@ -25,6 +25,7 @@ PARAMS_8 = (8 * 9 + 8) + (8 * 14 * 14 * 10 + 10)  # conv2d(8, ...): 80 + 15690
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the dev extra)")
 pytest.importorskip("uvicorn", reason="uvicorn is not installed (the serve extra)")
 from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -78,26 +79,25 @@ def text(driver, element_id: str) -> str:
 
 
 def replace(driver, line: int, old: str, new: str) -> None:
-    """Select ``old`` on ``line`` of the editor and type ``new`` over it, key by key."""
-    editor = driver.find_element(By.ID, "editor")
-    lines = editor.get_property("value").split("\n")
-    start = sum(len(x) + 1 for x in lines[:line - 1]) + lines[line - 1].index(old)
-    driver.execute_script("arguments[0].focus(); arguments[0].setSelectionRange(arguments[1], arguments[2]);",
-                          editor, start, start + len(old))
-    editor.send_keys(new)
+    """Select ``old`` on ``line`` of the editor (CodeMirror) and type ``new`` over it, key by key."""
+    ch = driver.execute_script("return playground.cm.getLine(arguments[0]);", line - 1).index(old)
+    driver.execute_script("const [cm, l] = [playground.cm, arguments[0]]; cm.focus();"
+                          "cm.setSelection({line: l, ch: arguments[1]}, {line: l, ch: arguments[2]});",
+                          line - 1, ch, ch + len(old))
+    ActionChains(driver).send_keys(new).perform()
 
 
 def marked_lines(driver) -> list[int]:
-    """The line numbers the gutter marks as errors (read in one script: the page redraws them on each edit)."""
+    """The lines with an error marker in the gutter (read in one script: the page redraws them on each edit)."""
     return driver.execute_script(
-        "return [...document.querySelectorAll('#gutter div.error')].map((e) => Number(e.dataset.line));")
+        "return [...document.querySelectorAll('.mark.error')].map((e) => Number(e.dataset.line)).sort();")
 
 
 def line_mark(driver, line: int) -> tuple[str, str]:
-    """The class and text of the editor's backdrop line ``line`` (its mark and the message written on it)."""
+    """The editor's background class of ``line`` and the message shown under it."""
     return tuple(driver.execute_script(
-        "const e = document.querySelector(`#backdrop div[data-line='${arguments[0]}']`);"
-        "return [e.className, e.textContent];", line))
+        "const msg = document.querySelector(`.msg[data-line='${arguments[0]}']`);"
+        "return [playground.cm.lineInfo(arguments[0] - 1).bgClass || '', msg ? msg.textContent : ''];", line))
 
 
 def test_type_see_the_table_and_the_marks(page, tmp_path: Path) -> None:
@@ -106,7 +106,8 @@ def test_type_see_the_table_and_the_marks(page, tmp_path: Path) -> None:
     rows = d.execute_script("return [...document.querySelectorAll('#summary tbody tr')].map((r) => r.dataset.layer);")
     assert rows == ["conv2d_1", "relu_1", "maxpool2d_1", "flatten_1",
                                                              "linear_1"]
-    assert d.find_element(By.CSS_SELECTOR, "#diagram img") is not None or shutil.which("dot") is None
+    if shutil.which("dot"):
+        wait_for(d, "the diagram", lambda d: d.find_elements(By.CSS_SELECTOR, "#diagram img"))
 
     replace(d, 3, "16", "8")  # conv2d(8, ...): the table follows
     wait_for(d, f"{PARAMS_8:,} parameters", lambda d: text(d, "total-params") == f"{PARAMS_8:,}")
@@ -116,15 +117,16 @@ def test_type_see_the_table_and_the_marks(page, tmp_path: Path) -> None:
     replace(d, 3, "padding=1)", "padding=1")  # an error on line 3: marked there, with its message
     wait_for(d, "an error mark on line 3", lambda d: marked_lines(d) == [3])
     kind, shown = line_mark(d, 3)
-    assert kind == "error" and "unexpected" in shown
+    assert kind == "line-error" and "unexpected" in shown
     assert "small.arch:3:" in text(d, "diagnostics")
 
     replace(d, 3, "padding=1", "padding=1)")  # fixed: the mark goes, the table is back
     wait_for(d, "the mark gone", lambda d: marked_lines(d) == [] and text(d, "diagnostics") == "")
     wait_for(d, "the table back", lambda d: text(d, "total-params") == f"{PARAMS_8:,}")
 
-    d.find_element(By.CSS_SELECTOR, '#summary tr[data-layer="linear_1"]').click()  # explain a layer
-    wait_for(d, "linear_1's formulas", lambda d: "1568·10 + 10" in text(d, "explain") or
-             "15,690" in text(d, "explain"))
+    d.execute_script("document.querySelector('#summary tr[data-layer=linear_1]').click();")  # explain a layer
+    # F_out·F_in + F_out with 8·14·14 = 1568 inputs
+    wait_for(d, "linear_1's formulas", lambda d: "10·1568 + 10" in text(d, "explain"))
+    assert "15,690" in text(d, "explain")
     d.save_screenshot(str(tmp_path / "serve.png"))
     assert (tmp_path / "serve.png").stat().st_size > 10_000

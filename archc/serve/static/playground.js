@@ -1,8 +1,13 @@
 // archc playground: the editor, and everything beside it, from the JSON API (archc/serve/app.py).
 "use strict";
 const $ = (id) => document.getElementById(id);
-const editor = $("editor"), gutter = $("gutter"), backdrop = $("backdrop");
-const state = { format: "arch", seq: 0, marks: new Map(), focus: null, selected: null, lines: {}, timer: null };
+const state = { format: "arch", seq: 0, marks: [], focus: null, selected: null, lines: {}, timer: null };
+const cm = CodeMirror($("editor"), {
+  lineNumbers: true, gutters: ["marks", "CodeMirror-linenumbers"], mode: "archc", matchBrackets: true,
+  indentUnit: 2, tabSize: 2, indentWithTabs: false, autofocus: true,
+  extraKeys: { Tab: (ed) => ed.replaceSelection("  "), "Ctrl-S": () => save(), "Cmd-S": () => save() },
+});
+window.playground = { cm }; // for the browser test and the console
 
 async function api(job, extra = {}) {
   const body = JSON.stringify(Object.assign(request(), extra));
@@ -14,61 +19,55 @@ async function api(job, extra = {}) {
 
 function request() {
   const sets = $("set").value.split(/[\s,;]+/).filter((s) => s.includes("="));
-  return { spec: editor.value, format: state.format, network: $("network").value || null,
+  return { spec: cm.getValue(), format: state.format, network: $("network").value || null,
            set: sets, input: $("input").value.trim() || null };
 }
 
-// The gutter's line numbers and, behind the transparent-backed textarea, one div per line carrying the
-// marks: an error's line is tinted and its message written after the line's text.
-function drawEditor() {
-  const lines = editor.value.split("\n");
-  const g = document.createDocumentFragment(), b = document.createDocumentFragment();
-  lines.forEach((text, i) => {
-    const n = i + 1, mark = state.marks.get(n);
-    const num = document.createElement("div"), line = document.createElement("div");
-    num.textContent = n; num.dataset.line = n;
-    line.textContent = text || " "; line.dataset.line = n;
-    if (mark) {
-      num.className = line.className = mark.severity;
-      num.title = mark.message;
-      const msg = document.createElement("span");
-      msg.className = "msg"; msg.textContent = "← " + mark.message;
-      line.appendChild(msg);
-    } else if (state.focus === n) line.className = "focus";
-    g.appendChild(num); b.appendChild(line);
-  });
-  gutter.replaceChildren(g); backdrop.replaceChildren(b);
-  syncScroll();
-}
-
-function syncScroll() {
-  gutter.scrollTop = backdrop.scrollTop = editor.scrollTop;
-  backdrop.scrollLeft = editor.scrollLeft;
-}
-
+// Each diagnostic on its line: a marker in the gutter (its message as tooltip), the line tinted, the
+// span it points at underlined, and the message in a widget under the line. Errors before warnings.
 function showDiagnostics(diags) {
-  state.marks = new Map();
+  cm.operation(() => {
+    for (const undo of state.marks) undo();
+    state.marks = [];
+    const seen = new Set();
+    for (const d of diags.filter((d) => d.line).sort((a, b) => (a.severity === "error" ? 0 : 1) - (b.severity === "error" ? 0 : 1))) {
+      const line = Math.min(d.line, cm.lineCount()) - 1, kind = d.severity === "error" ? "error" : "warning";
+      const from = { line, ch: Math.max(0, (d.column || 1) - 1) };
+      const to = d.end_line && d.end_column && d.end_line === d.line ? { line, ch: d.end_column - 1 } : { line, ch: from.ch + 1 };
+      const span = cm.markText(from, to.ch > from.ch ? to : { line, ch: from.ch + 1 }, { className: "span-" + kind });
+      state.marks.push(() => span.clear());
+      if (seen.has(line)) continue;
+      seen.add(line);
+      const mark = document.createElement("div");
+      mark.className = "mark " + kind; mark.textContent = "●"; mark.title = d.message; mark.dataset.line = line + 1;
+      const handle = cm.addLineClass(line, "background", "line-" + kind); // follows the line as text moves
+      cm.setGutterMarker(handle, "marks", mark);
+      const msg = document.createElement("div");
+      msg.className = "msg " + kind; msg.textContent = d.message; msg.dataset.line = line + 1;
+      const widget = cm.addLineWidget(line, msg, { coverGutter: false, noHScroll: true });
+      state.marks.push(() => {
+        cm.setGutterMarker(handle, "marks", null); cm.removeLineClass(handle, "background", "line-" + kind); widget.clear();
+      });
+    }
+  });
   const list = $("diagnostics");
-  list.replaceChildren();
-  for (const d of diags) {
-    const old = state.marks.get(d.line);
-    if (d.line && (!old || (d.severity === "error" && old.severity !== "error"))) state.marks.set(d.line, d);
+  list.replaceChildren(...diags.map((d) => {
     const li = document.createElement("li");
     li.className = d.severity; li.textContent = d.text || d.message;
     if (d.line) li.onclick = () => goTo(d.line, d.column);
-    list.appendChild(li);
-  }
-  drawEditor();
+    return li;
+  }));
+}
+
+function focusLine(line) {
+  if (state.focus) cm.removeLineClass(state.focus, "background", "line-focus");
+  state.focus = line ? cm.addLineClass(Math.min(line, cm.lineCount()) - 1, "background", "line-focus") : null;
 }
 
 function goTo(line, column = 1) {
-  const lines = editor.value.split("\n");
-  let pos = 0;
-  for (let i = 0; i < line - 1 && i < lines.length; i++) pos += lines[i].length + 1;
-  editor.focus();
-  editor.setSelectionRange(pos + column - 1, pos + column - 1);
-  editor.scrollTop = Math.max(0, (line - 5) * 22);
-  syncScroll();
+  cm.focus();
+  cm.setCursor({ line: line - 1, ch: (column || 1) - 1 });
+  cm.scrollIntoView(null, 80);
 }
 
 function setStatus(text, bad) { const s = $("status"); s.textContent = text; s.className = bad ? "bad" : ""; }
@@ -133,8 +132,7 @@ function fillSummary(s) {
 
 async function explain(name) {
   for (const tr of $("summary").tBodies[0].rows) tr.classList.toggle("selected", tr.dataset.layer === name);
-  state.focus = state.lines[name] || null;
-  drawEditor();
+  focusLine(state.lines[name]);
   const { status, data } = await api("explain", { layer: name });
   const box = $("explain");
   if (status !== 200) { box.textContent = data.error.message; return; }
@@ -172,12 +170,6 @@ async function download(target) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-editor.addEventListener("input", () => { drawEditor(); schedule(); });
-editor.addEventListener("scroll", syncScroll);
-editor.addEventListener("keydown", (e) => {
-  if (e.key === "Tab" && !e.shiftKey) { e.preventDefault(); document.execCommand("insertText", false, "  "); }
-  if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); if (!$("save").disabled) save(); }
-});
 for (const id of ["input", "set"]) $(id).addEventListener("input", schedule);
 $("network").addEventListener("change", () => { state.selected = null; update(); });
 $("save").addEventListener("click", save);
@@ -188,9 +180,11 @@ $("download").addEventListener("change", (e) => { if (e.target.value) download(e
   const start = await r.json();
   if (!r.ok) { setStatus(start.error.message, true); return; }
   state.format = start.format;
-  editor.value = start.text;
+  cm.setOption("mode", start.format === "yaml" ? "yaml" : "archc");
+  cm.setValue(start.text);
+  cm.clearHistory();
+  cm.on("changes", schedule);
   $("filename").textContent = start.filename + (start.new ? " (new)" : "");
   $("save").disabled = !start.can_save;
-  drawEditor();
   update();
 })();
