@@ -206,3 +206,32 @@ def test_a_new_file_starts_from_the_example_and_save_creates_it(tmp_path: Path) 
         assert start["new"] and start["can_save"] and "network mnist_cnn" in start["text"]
         assert c.post("/api/save", json={"spec": start["text"]}).json()["backup"] is None
     assert new.read_text("utf-8") == start["text"]
+
+
+def test_warnings_are_diagnostics_with_their_place(client: TestClient) -> None:
+    spec = "network q(H=3) {\n  input x: [N, 1, H, W]\n  conv2d(H, kernel=3)\n}\n"
+    body = client.post("/api/check", json={"spec": spec}).json()
+    assert body["ok"] and body["total_params"] == 3 * 1 * 9 + 3  # H fixed to 3 channels
+    (w,) = body["diagnostics"]
+    assert (w["severity"], w["line"], w["column"]) == ("warning", *where(spec, 1, "H=3"))
+
+
+def test_a_file_of_several_networks(client: TestClient) -> None:
+    spec = ("network a {\n  input x: [N, 4]\n  linear(3)\n}\n"
+            "network b {\n  input x: [N, 4]\n  linear(5) -> linear(2)\n}\n")
+    default = client.post("/api/check", json={"spec": spec}).json()
+    assert (default["networks"], default["network"], default["total_params"]) == (["a", "b"], "b", 25 + 12)
+    chosen = client.post("/api/summary", json={"spec": spec, "network": "a"}).json()
+    assert (chosen["network"], chosen["total_params"], chosen["lines"]) == ("a", 4 * 3 + 3, {"linear_1": 3})
+
+
+def test_a_yaml_spec_is_read_as_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "mnist_cnn.yaml"
+    shutil.copy(SPECS / "mnist_cnn.yaml", path)
+    with TestClient(create_app(path, workers=1), base_url="http://127.0.0.1") as c:
+        start = c.get("/api/start").json()
+        assert start["format"] == "yaml"
+        body = c.post("/api/check", json={"spec": start["text"], "format": "yaml"}).json()
+        assert body["ok"] and body["total_params"] == 29066
+        assert c.post("/api/emit", json={"spec": start["text"], "format": "yaml", "target": "arch"}).json()[
+            "filename"] == "mnist_cnn.arch"
