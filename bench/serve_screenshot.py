@@ -21,7 +21,7 @@ from serve_load import ROOT, server
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1600,1000", "--hide-scrollbars"]
+         "--disable-dev-shm-usage", "--no-proxy-server", "--window-size=1600,1000", "--hide-scrollbars"]
 
 
 def text(driver: webdriver.Chrome, element_id: str) -> str:

@@ -31,7 +31,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1500,950"]
+         "--disable-dev-shm-usage", "--no-proxy-server", "--window-size=1500,950"]
 
 
 def chromium(tmp: Path) -> webdriver.Chrome:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,8 @@ class Pool:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "archc.serve.worker", json.dumps(self.context),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=LINE_LIMIT)
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=LINE_LIMIT,
+            start_new_session=os.name == "posix")  # its own process group: a kill takes its `dot` too
         self._procs.add(proc)
         ready = await proc.stdout.readline()
         if ready.strip() != b"ready":
@@ -102,5 +104,8 @@ class Pool:
 
     def _kill(self, proc: asyncio.subprocess.Process) -> None:
         self._procs.discard(proc)
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if os.name == "posix":
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
