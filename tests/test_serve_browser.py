@@ -52,6 +52,7 @@ def chromium(tmp: Path) -> webdriver.Chrome:
 
 @pytest.fixture
 def page(tmp_path: Path):
+    """The playground on tmp/small.arch (a copy of SPEC), open in Chromium."""
     sys.path.insert(0, str(ROOT / "bench"))
     from serve_load import server
 
@@ -130,3 +131,8 @@ def test_type_see_the_table_and_the_marks(page, tmp_path: Path) -> None:
     assert "15,690" in text(d, "explain")
     d.save_screenshot(str(tmp_path / "serve.png"))
     assert (tmp_path / "serve.png").stat().st_size > 10_000
+
+    d.find_element(By.ID, "save").click()  # Save: the edited text over the file, the old one kept beside it
+    wait_for(d, "the file saved", lambda d: text(d, "status").startswith("saved"))
+    assert (tmp_path / "small.arch").read_text() == SPEC.replace("conv2d(16,", "conv2d(8,")
+    assert (tmp_path / "small.arch.bak").read_text() == SPEC

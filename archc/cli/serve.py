@@ -25,6 +25,7 @@ def add_serve(sub: argparse._SubParsersAction) -> None:
                    help="time limit of one request (default 10)")
     p.add_argument("--max-bytes", type=int, default=2**20, metavar="N",
                    help="size limit of one request (default 1 MiB)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
     p.set_defaults(run=run_serve)
 
 
@@ -53,10 +54,15 @@ def run_serve(args: argparse.Namespace) -> int:
                      allowed_hosts=LOOPBACK_HOSTS if loopback else ["*"])
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"archc serve: http://{host}:{port}/  ({args.spec or 'an example spec'}; Ctrl+C stops)", flush=True)
+    url = f"http://{host}:{port}/"
+    print(f"archc serve: {url}  ({args.spec or 'an example spec'}; Ctrl+C stops)", flush=True)
     if not loopback:
         print("warning: listening beyond this machine; anyone who can reach it can run checks and Save",
               file=sys.stderr)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(url)
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
     return 0
 
