@@ -135,6 +135,9 @@ def test_save_only_a_spec_that_parses(client: TestClient, spec_file: Path) -> No
     assert spec_file.read_text("utf-8") == edited
     assert spec_file.with_name("mnist_cnn.arch.bak").read_text("utf-8") == original
     assert client.post("/api/save", json={"spec": edited}).json()["unchanged"]
+    as_yaml = client.post("/api/emit", json={"spec": edited, "target": "yaml"}).json()["text"]
+    assert client.post("/api/save", json={"spec": as_yaml, "format": "yaml"}).status_code == 422  # not .arch text
+    assert spec_file.read_text("utf-8") == edited
     assert sorted(p.name for p in spec_file.parent.iterdir()) == ["mnist_cnn.arch", "mnist_cnn.arch.bak"]
 
 

@@ -143,8 +143,10 @@ def save(req: dict, ctx: dict) -> tuple[int, dict]:
         return 409, {"error": {"message": "the server was started without a file; use Download",
                                "line": None, "column": None}}
     path = Path(ctx["path"])
-    _module(req, ctx)  # raises on a spec that does not parse: the file stays as it was
-    new = req["spec"]
+    new = _field(req, "spec", str)
+    if new is None:
+        raise BadRequestError("'spec' (the spec's text) is missing")
+    api.parse(path.name, new)  # in the file's own format; raises on a spec that does not parse: the file stays
     backup = None
     if path.exists():
         old = read_bytes(path, "spec", api.MAX_SPEC_BYTES)
