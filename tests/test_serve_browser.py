@@ -108,7 +108,7 @@ def test_type_see_the_table_and_the_marks(page, tmp_path: Path) -> None:
     assert rows == ["conv2d_1", "relu_1", "maxpool2d_1", "flatten_1",
                                                              "linear_1"]
     if shutil.which("dot"):
-        wait_for(d, "the diagram", lambda d: d.find_elements(By.CSS_SELECTOR, "#diagram img"))
+        wait_for(d, "the diagram", lambda d: d.find_elements(By.CSS_SELECTOR, "#diagram svg g.node[data-layer]"))
 
     replace(d, 3, "16", "8")  # conv2d(8, ...): the table follows
     wait_for(d, f"{PARAMS_8:,} parameters", lambda d: text(d, "total-params") == f"{PARAMS_8:,}")
@@ -129,6 +129,10 @@ def test_type_see_the_table_and_the_marks(page, tmp_path: Path) -> None:
     # F_out·F_in + F_out with 8·14·14 = 1568 inputs
     wait_for(d, "linear_1's formulas", lambda d: "10·1568 + 10" in text(d, "explain"))
     assert "15,690" in text(d, "explain")
+    if shutil.which("dot"):  # a layer clicked in the diagram: conv2d(8, kernel=3) on 1 channel, 8·1·3·3 + 8
+        d.execute_script("document.querySelector('#diagram g.node[data-layer=conv2d_1]')"
+                         ".dispatchEvent(new MouseEvent('click', {bubbles: true}));")
+        wait_for(d, "conv2d_1's formulas", lambda d: "8·1·3·3 + 8" in text(d, "explain"))
     d.save_screenshot(str(tmp_path / "serve.png"))
     assert (tmp_path / "serve.png").stat().st_size > 10_000
 

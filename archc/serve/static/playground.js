@@ -93,12 +93,8 @@ async function update() {
   $("right").classList.remove("stale");
   $("valid").textContent = "valid inputs: " + data.valid_inputs;
   if (summary.status === 200) fillSummary(summary.data);
-  if (render.status === 200) {
-    const img = document.createElement("img");
-    img.alt = "diagram of " + data.network;
-    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(render.data.svg);
-    $("diagram").replaceChildren(img);
-  } else $("diagram").textContent = render.data.error.message;
+  if (render.status === 200) showDiagram(render.data.svg, summary.status === 200 ? summary.data.layers : []);
+  else $("diagram").textContent = render.data.error.message;
   if (state.selected) explain(state.selected);
   setStatus(`✓ checked in ${Math.round(performance.now() - t0)} ms`, false);
 }
@@ -130,8 +126,33 @@ function fillSummary(s) {
   }));
 }
 
+// The diagram inline (so its layers can be clicked), without anything in it that could run: no script,
+// no foreign content, no event attributes, no links out.
+function showDiagram(text, layers) {
+  const parsed = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+  if (parsed.nodeName !== "svg") { $("diagram").textContent = "the diagram could not be read"; return; }
+  const svg = document.importNode(parsed, true); // (event handlers set after the import: a copy drops them)
+  for (const el of [...svg.querySelectorAll("script, foreignObject")]) el.remove();
+  for (const el of [svg, ...svg.querySelectorAll("*")]) {
+    for (const a of [...el.attributes]) {
+      if (a.name.startsWith("on") || (a.name.endsWith("href") && !a.value.startsWith("#"))) el.removeAttribute(a.name);
+    }
+  }
+  const names = new Set(layers.map((l) => l.name));
+  for (const g of svg.querySelectorAll("g.node")) {
+    const name = (g.querySelector("title") || {}).textContent || "";
+    if (!names.has(name.slice(2))) continue; // archc's diagram names a layer's node "n_" + its name
+    g.dataset.layer = name.slice(2);
+    g.classList.toggle("selected", g.dataset.layer === state.selected);
+    g.onclick = () => { state.selected = g.dataset.layer; explain(g.dataset.layer); };
+  }
+  svg.setAttribute("aria-label", "diagram");
+  $("diagram").replaceChildren(svg);
+}
+
 async function explain(name) {
   for (const tr of $("summary").tBodies[0].rows) tr.classList.toggle("selected", tr.dataset.layer === name);
+  for (const g of $("diagram").querySelectorAll("g.node")) g.classList.toggle("selected", g.dataset.layer === name);
   focusLine(state.lines[name]);
   const { status, data } = await api("explain", { layer: name });
   const box = $("explain");
