@@ -19,7 +19,9 @@ from archc.serve.app import create_app
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 MNIST = (SPECS / "mnist_cnn.arch").read_text("utf-8")
-SLOW = "network slow {\n  input x: [N, 4]\n  repeat 99000 { relu }\n}\n"  # seconds of work, under the node limit
+# 90,000 layers on symbolic sizes, under the node limit: half a minute of CPU and more (linear in the layers)
+SLOW = ("network slow {\n  input x: [N, 1, H, W]\n  repeat 45000 {\n"
+        "    conv2d(1, kernel=3, stride=2, padding=1) -> conv_transpose2d(1, kernel=4, stride=2, padding=1)\n  }\n}\n")
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +169,7 @@ def test_limits_and_refusals(client: TestClient) -> None:
 
 @pytest.fixture
 def strict(spec_file: Path) -> TestClient:
-    """A server whose requests may take 4 s each (SLOW takes several times that; MNIST a tenth of it)."""
+    """A server whose requests may take 4 s each (SLOW takes several times that; MNIST a hundredth of it)."""
     with TestClient(create_app(spec_file, workers=2, timeout=4), base_url="http://127.0.0.1") as c:
         for _ in range(2):  # each worker imports what a check needs once
             c.post("/api/check", json={"spec": MNIST})
