@@ -44,6 +44,7 @@ def chromium(tmp: Path) -> webdriver.Chrome:
     options.binary_location = binary
     for flag in [*FLAGS, f"--user-data-dir={tmp / 'profile'}"]:
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the page's console, to check for errors
     try:
         return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
     except WebDriverException as e:
@@ -140,3 +141,5 @@ def test_type_see_the_table_and_the_marks(page, tmp_path: Path) -> None:
     wait_for(d, "the file saved", lambda d: text(d, "status").startswith("saved"))
     assert (tmp_path / "small.arch").read_text() == SPEC.replace("conv2d(16,", "conv2d(8,")
     assert (tmp_path / "small.arch.bak").read_text() == SPEC
+    errors = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors  # no script error on the way (a fetch answered 4xx would show here too)
