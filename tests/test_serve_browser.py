@@ -1,6 +1,7 @@
 """The playground in real headless Chromium (Debian's chromium + chromium-driver, driven by selenium),
 against a real `archc serve`: load the page, type a change and see the table update, introduce an
-error and see it marked on its line, fix it and see the mark go. Expected counts are computed by hand."""
+error and see it marked on its line, fix it and see the mark go; explain a layer from the table and
+from the diagram; bind the input; save. Expected counts are computed by hand."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ pytest.importorskip("uvicorn", reason="uvicorn is not installed (the serve extra
 from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -136,6 +138,13 @@ def test_type_see_the_table_and_the_marks(page, tmp_path: Path) -> None:
         wait_for(d, "conv2d_1's formulas", lambda d: "8·1·3·3 + 8" in text(d, "explain"))
     d.save_screenshot(str(tmp_path / "serve.png"))
     assert (tmp_path / "serve.png").stat().st_size > 10_000
+
+    d.find_element(By.ID, "input").send_keys("2,1,28,28")  # the input control binds N
+    wait_for(d, "a batch of 2", lambda d: "[2, 8, 28, 28]" in d.execute_script(
+        "return document.querySelector('#summary tr[data-layer=conv2d_1]').innerText;"))
+    d.find_element(By.ID, "input").send_keys(Keys.BACKSPACE * 2 + "32")  # and a size the spec does not take
+    wait_for(d, "the wrong input refused on line 2", lambda d: marked_lines(d) == [2])
+    d.find_element(By.ID, "input").clear()
 
     d.find_element(By.ID, "save").click()  # Save: the edited text over the file, the old one kept beside it
     wait_for(d, "the file saved", lambda d: text(d, "status").startswith("saved"))
