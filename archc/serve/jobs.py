@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from archc import api
+from archc import api, limits
 from archc.errors import ArchcError, SpecError
 
 TARGETS = {"arch": ".arch", "yaml": ".yaml", "torch": "_torch.py", "numpy": "_numpy.py"}
@@ -149,7 +149,7 @@ def save(req: dict, ctx: dict) -> tuple[int, dict]:
     api.parse(path.name, new)  # in the file's own format; raises on a spec that does not parse: the file stays
     backup = None
     if path.exists():
-        old = read_bytes(path, "spec", api.MAX_SPEC_BYTES)
+        old = read_bytes(path, "spec", limits.limit("spec_bytes"))
         if old == new.encode("utf-8"):
             return 200, {"saved": str(path), "backup": None, "unchanged": True}
         backup = atomic_write(path.with_name(path.name + ".bak"), old, what="backup")
