@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from archc.cli import build, imports, spec, teach, train, weights
+from archc.cli import build, editor, imports, spec, teach, train, weights
 from archc.cli.common import err
 from archc.errors import ArchcError
 
-GROUPS = (spec, teach, build, weights, train, imports)
+GROUPS = (spec, teach, build, weights, train, imports, editor)
 
 
 def build_parser() -> argparse.ArgumentParser:
