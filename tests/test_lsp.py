@@ -103,6 +103,24 @@ async def test_a_warning_for_a_parameter_named_like_a_dim(client: LanguageClient
     assert w.range.start == where(text, "N=81")
 
 
+DEAD = """network a {
+  input x: [N, 4, 8, 8]
+  conv2d(4, kernel=1) as c0 -> relu
+  c0 -> conv2d(4, kernel=1) as side
+  c0 -> relu as r
+  output r
+}
+"""
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_warning_for_each_value_never_used(client: LanguageClient, tmp_path: Path):
+    _, diags = await open_doc(client, tmp_path / "dead.arch", DEAD)
+    assert all(d.severity == t.DiagnosticSeverity.Warning and "never used" in d.message for d in diags)
+    # the relu after c0 and the conv `side`: neither is read nor an output; c0 and r are
+    assert [d.range.start for d in diags] == [where(DEAD, "relu\n"), where(DEAD, "conv2d(4, kernel=1) as side")]
+
+
 @pytest.mark.asyncio(loop_scope="module")
 async def test_hover_on_a_layer_shows_its_shape_params_and_formulas(client: LanguageClient):
     path = SPECS / "mnist_cnn.arch"
