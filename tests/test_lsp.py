@@ -219,6 +219,55 @@ async def test_formatting_is_archc_fmt_and_refuses_as_it_does(client: LanguageCl
 
 
 @pytest.mark.asyncio(loop_scope="module")
+async def test_formatting_refused_where_fmt_refuses_with_a_diagnostic(client: LanguageClient, tmp_path: Path):
+    two_comments = "network a {\n  input x: [N, 4]\n  linear(2) -> # a\n    relu -> # b\n    relu\n}\n"
+    uri, diags = await open_doc(client, tmp_path / "two.arch", two_comments)
+    assert diags == []
+    client.diagnostics.pop(uri)
+    assert await client.text_document_formatting_async(t.DocumentFormattingParams(
+        doc(uri), t.FormattingOptions(tab_size=2, insert_spaces=True))) is None
+    (refusal,) = await diagnostics(client, uri)
+    assert "would drop a comment" in refusal.message and refusal.range.start == t.Position(0, 0)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_completion_offers_blocks_and_the_names_in_scope(client: LanguageClient):
+    path = SPECS / "resnet32.arch"
+    text = path.read_text()
+    uri, _ = await open_doc(client, path)
+    result = await client.text_document_completion_async(t.CompletionParams(doc(uri), where(text, "  global_pool")))
+    labels = {i.label: i.detail for i in result.items}
+    assert labels["basic"] == "block" and labels["down"] == "block"
+    assert labels["n"] == "param" and labels["x"] == "input" and labels["stage2_down"] == "value"
+    assert "C" not in labels  # a parameter of the blocks, not of the network
+    in_block = await client.text_document_completion_async(
+        t.CompletionParams(doc(uri), where(text, "basic(16", offset=6)))
+    assert {"C", "stride"} <= {i.label for i in in_block.items}  # the block's parameters
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_settings_give_concrete_shapes_and_turn_hints_off(client: LanguageClient):
+    path = SPECS / "varres_cnn.arch"
+    text = path.read_text()
+    uri, _ = await open_doc(client, path)
+    at = t.HoverParams(doc(uri), where(text, "conv2d(16", offset=2))
+    assert "[N, 16, H, W]" in (await client.text_document_hover_async(at)).contents.value
+    client.diagnostics.pop(uri)
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
+        settings={"archc": {"input": "1,1,64,64", "inlayHints": False}}))
+    await diagnostics(client, uri)
+    value = (await client.text_document_hover_async(at)).contents.value
+    assert "[N, 16, H, W]" in value and "[1, 16, 64, 64]" in value
+    assert "16·64·64 · 1·3·3" in value  # explain's MACs with the numbers filled in
+    hints = await client.text_document_inlay_hint_async(t.InlayHintParams(
+        doc(uri), t.Range(t.Position(0, 0), t.Position(20, 0))))
+    assert not hints
+    client.diagnostics.pop(uri)
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"archc": {}}))
+    await diagnostics(client, uri)
+
+
+@pytest.mark.asyncio(loop_scope="module")
 async def test_inlay_hints_give_each_unchecked_chain_its_shape(client: LanguageClient):
     path = SPECS / "resnet32.arch"
     text = path.read_text()
