@@ -283,8 +283,17 @@ async def test_inlay_hints_give_each_unchecked_chain_its_shape(client: LanguageC
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_yaml_specs_are_checked_too(client: LanguageClient):
-    _, diags = await open_doc(client, SPECS / "mnist_cnn.yaml")
+    path = SPECS / "mnist_cnn.yaml"
+    text = path.read_text()
+    uri, diags = await open_doc(client, path)
     assert diags == []
+    hover = await client.text_document_hover_async(t.HoverParams(doc(uri), where(text, "conv2d: [16", offset=2)))
+    assert "[N, 16, 28, 28]" in hover.contents.value and "params 160" in hover.contents.value
+    unpadded = text.replace("kernel: 3, padding: 1}]", "kernel: 3}]", 1)
+    _, bad = await open_doc(client, path.with_name("bad.yaml"), unpadded)
+    assert len(bad) == 1 and bad[0].range.start.line == 8  # the first expectation now fails: 26 != 28
+    _, other = await open_doc(client, path.with_name("ci.yaml"), "jobs:\n  test: {runs-on: ubuntu}\n")
+    assert other == []  # not a spec: not archc's to judge
 
 
 MALFORMED = ["network {", "network a { input x: [N, 3] linear(", "}}}}", "network a(b=) {}", "\x00\ufffe",

@@ -3,13 +3,16 @@ client set), and every diagnostic and warning archc gives, all from archc.api.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from archc import api
 from archc.errors import ArchcError, Span, SpecError
 from archc.parser import ast
 from archc.shape_infer import TypedGraph
+
+_YAML_SPEC = re.compile(r"^network\s*:", re.M)  # a YAML spec's documents each start with `network: NAME`
 
 
 @dataclass
@@ -61,6 +64,8 @@ def analyze(uri: str, file: str, text: str, settings: Settings) -> Analysis:
         out.diagnostics.append(SpecError(f"{file}: larger than {api.MAX_SPEC_BYTES:,} bytes; not checked",
                                          Span(file, 1, 1), hint="archc reads specs up to 4 MiB"))
         return out
+    if file.endswith((".yaml", ".yml")) and not _YAML_SPEC.search(text):
+        return out  # some other YAML file (CI, configuration): not archc's to judge
     try:
         out.module = api.parse(file, text)
     except ArchcError as e:
@@ -81,6 +86,7 @@ def _check_network(out: Analysis, name: str, settings: Settings) -> None:
         out.diagnostics.extend(api.warnings(module, name, settings.overrides or None))
     except ArchcError as e:
         out.diagnostics.append(e)
+        _without_checks(out, name, settings)
         return
     except (RecursionError, MemoryError):
         out.diagnostics.append(SpecError(f"network '{name}' is nested too deeply to process", Span(out.file, 1, 1)))
@@ -90,6 +96,16 @@ def _check_network(out: Analysis, name: str, settings: Settings) -> None:
             out.concrete[name] = api.check(typed, input_shape=settings.input)
         except ArchcError:  # the input size the client set does not fit this network: symbolic answers only
             pass
+
+
+def _without_checks(out: Analysis, name: str, settings: Settings) -> None:
+    """Where only an expectation fails (`: [...]`, `expect params`), the shapes are still known: keep them
+    for hover and hints, the failure stays a diagnostic."""
+    try:
+        graph = api.load(out.module, name, settings.overrides or None)
+        out.typed[name] = api.check(replace(graph, checks=()))
+    except (ArchcError, RecursionError, MemoryError):
+        pass
 
 
 def network_at(a: Analysis, line: int) -> ast.Network | None:
