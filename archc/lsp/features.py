@@ -70,7 +70,7 @@ def register(server: ArchcServer) -> None:
             text = hover.item_hover(a, item) or (hover.op_hover(item.op) if isinstance(item, ast.Call) else None)
         return t.Hover(t.MarkupContent(t.MarkupKind.Markdown, text)) if text else None
 
-    @server.feature(t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=["(", ",", " "]))
+    @server.feature(t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=["(", ","]))
     @guarded
     async def on_completion(ls: ArchcServer, params: t.CompletionParams) -> t.CompletionList:
         doc = ls.workspace.get_text_document(params.text_document.uri)

@@ -51,7 +51,8 @@ def item_hover(a: Analysis, item: Any) -> str | None:
         what = w.label if w.kind == "layer" else f"{w.kind} {w.label}"
         head = f"**{w.name}** ({what}{', ' + net if len(a.typed) > 1 else ''}) → `{shape_str(w.shape)}`"
         if c is not None and c.shape != w.shape:
-            head += f", at input {', '.join(map(str, a.concrete[net].graph.inputs[0].shape))}: `{shape_str(c.shape)}`"
+            given = next(iter(a.concrete[net].input_shapes.values()))
+            head += f", at input {shape_str(given)}: `{shape_str(c.shape)}`"
         facts = [f"params {_count(w.params)}", f"MACs {_count((c or w).macs)} per sample"]
         if (c or w).receptive_field:
             facts.append(f"receptive field {_rf((c or w).receptive_field)}")
