@@ -257,7 +257,7 @@ async def test_settings_give_concrete_shapes_and_turn_hints_off(client: Language
         settings={"archc": {"input": "1,1,64,64", "inlayHints": False}}))
     await diagnostics(client, uri)
     value = (await client.text_document_hover_async(at)).contents.value
-    assert "[N, 16, H, W], at input [1, 1, 64, 64]: `[1, 16, 64, 64]`" in value
+    assert "`[N, 16, H, W]`, at input [1, 1, 64, 64]: `[1, 16, 64, 64]`" in value
     assert "16·64·64 · 1·3·3" in value  # explain's MACs with the numbers filled in
     hints = await client.text_document_inlay_hint_async(t.InlayHintParams(
         doc(uri), t.Range(t.Position(0, 0), t.Position(20, 0))))
