@@ -255,16 +255,18 @@ async def test_settings_give_concrete_shapes_and_turn_hints_off(client: Language
     client.diagnostics.pop(uri)
     client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
         settings={"archc": {"input": "1,1,64,64", "inlayHints": False}}))
-    await diagnostics(client, uri)
-    value = (await client.text_document_hover_async(at)).contents.value
-    assert "`[N, 16, H, W]`, at input [1, 1, 64, 64]: `[1, 16, 64, 64]`" in value
-    assert "16·64·64 · 1·3·3" in value  # explain's MACs with the numbers filled in
-    hints = await client.text_document_inlay_hint_async(t.InlayHintParams(
-        doc(uri), t.Range(t.Position(0, 0), t.Position(20, 0))))
-    assert not hints
-    client.diagnostics.pop(uri)
-    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"archc": {}}))
-    await diagnostics(client, uri)
+    try:
+        await diagnostics(client, uri)
+        value = (await client.text_document_hover_async(at)).contents.value
+        assert "`[N, 16, H, W]`, at input [1, 1, 64, 64]: `[1, 16, 64, 64]`" in value
+        assert "16·64·64 · 1·3·3" in value  # explain's MACs with the numbers filled in
+        hints = await client.text_document_inlay_hint_async(t.InlayHintParams(
+            doc(uri), t.Range(t.Position(0, 0), t.Position(20, 0))))
+        assert not hints
+    finally:  # the other tests share this server
+        client.diagnostics.pop(uri, None)
+        client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"archc": {}}))
+        await diagnostics(client, uri)
 
 
 @pytest.mark.asyncio(loop_scope="module")
