@@ -181,6 +181,31 @@ async def test_definition_and_references_of_a_block(client: LanguageClient):
 
 
 @pytest.mark.asyncio(loop_scope="module")
+async def test_rename_a_block_parameter_everywhere_it_is_used(client: LanguageClient):
+    path = SPECS / "resnet32.arch"
+    text = path.read_text()
+    uri, _ = await open_doc(client, path)
+    edit = await client.text_document_rename_async(t.RenameParams(
+        text_document=doc(uri), position=where(text, "stride=1"), new_name="step"))
+    lines = sorted(e.range.start.line for e in edit.changes[uri])
+    assert lines == [7, 9]  # `block basic(C, stride=1)` and `stride=stride` (the value, not the attribute)
+    assert all(e.new_text == "step" for e in edit.changes[uri])
+    assert {e.range.start.character for e in edit.changes[uri] if e.range.start.line == 9} == \
+        {text.splitlines()[9].index("=stride") + 1}
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_signature_help_names_the_argument_being_written(client: LanguageClient, tmp_path: Path):
+    text = "network s {\n  input x: [N, 1, 28, 28]\n  conv2d(16, 3, \n}\n"
+    uri, _ = await open_doc(client, tmp_path / "s.arch", text)
+    help_ = await client.text_document_signature_help_async(t.SignatureHelpParams(
+        text_document=doc(uri), position=where(text, "3, ", offset=3)))
+    (sig,) = help_.signatures
+    assert sig.label.startswith("conv2d(out_channels, kernel_size, stride=1")
+    assert sig.parameters[help_.active_parameter].label == "stride"  # the third argument
+
+
+@pytest.mark.asyncio(loop_scope="module")
 async def test_definition_of_a_named_value(client: LanguageClient, tmp_path: Path):
     text = ("network v {\n  input x: [N, 4, 8, 8]\n  conv2d(4, kernel=1) as skip -> relu\n"
             "  conv2d(4, kernel=1) -> add(skip)\n}\n")

@@ -76,6 +76,10 @@ def analyze(uri: str, file: str, text: str, settings: Settings) -> Analysis:
         return out
     for net in out.module.networks:
         _check_network(out, net.name, settings)
+    unique: dict = {}  # a block's problem, met once per network that uses it, is shown once
+    for e in out.diagnostics:
+        unique.setdefault((e.kind, e.message, e.span), e)
+    out.diagnostics = list(unique.values())
     return out
 
 

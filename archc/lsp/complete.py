@@ -48,9 +48,24 @@ def _ops() -> list[dict]:
     return _ops.cache  # type: ignore[attr-defined]
 
 
+def op_entry(op: str) -> dict | None:
+    """The registry's reference entry of ``op`` (archc.api.ops), or None for a name that is not an op."""
+    return next((e for e in _ops() if e["name"] == op), None)
+
+
+def argument_index(given: str) -> int:
+    """Which argument the cursor is in, after the text ``given`` since the call's parenthesis."""
+    depth, n = 0, 0
+    for ch in given:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        n += ch == "," and depth == 0
+    return n
+
+
 def attribute_items(op: str, given: str) -> list[types.CompletionItem]:
     """``NAME=`` for each attribute of ``op`` (and each alias) not yet given by keyword."""
-    entry = next((e for e in _ops() if e["name"] == op), None)
+    entry = op_entry(op)
     if entry is None:
         return []
     used = set(_KWARG.findall(given))

@@ -101,6 +101,32 @@ def register(server: ArchcServer) -> None:
         refs = index.references(d)[0 if params.context.include_declaration else 1:]
         return [t.Location(params.text_document.uri, _range(pos, o)) for o in refs]
 
+    @server.feature(t.TEXT_DOCUMENT_RENAME)
+    @guarded
+    async def on_rename(ls: ArchcServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
+        await ls.current(params.text_document.uri)
+        pos, line, col, index = _where(ls, params.text_document.uri, params.position)
+        d = index.at(line, col) if index else None
+        if d is None or not params.new_name.isidentifier():
+            return None
+        return t.WorkspaceEdit(changes={params.text_document.uri: [
+            t.TextEdit(_range(pos, o), params.new_name) for o in index.references(d)]})
+
+    @server.feature(t.TEXT_DOCUMENT_SIGNATURE_HELP, t.SignatureHelpOptions(trigger_characters=["(", ","]))
+    @guarded
+    async def on_signature(ls: ArchcServer, params: t.SignatureHelpParams) -> t.SignatureHelp | None:
+        pos = Positions(ls.workspace.get_text_document(params.text_document.uri))
+        line, col = pos.point(params.position)
+        before = "".join(pos.lines[max(0, line - 40):line - 1]) + pos.lines[line - 1][:col - 1]
+        call = complete.open_call(before)
+        entry = complete.op_entry(call[0]) if call else None
+        if entry is None:
+            return None
+        attrs = [t.ParameterInformation(label=a["name"], documentation=a["doc"]) for a in entry["attributes"]]
+        active = min(complete.argument_index(call[1]), max(len(attrs) - 1, 0))
+        return t.SignatureHelp([t.SignatureInformation(label=entry["usage"], documentation=entry["doc"],
+                                                       parameters=attrs)], active_signature=0, active_parameter=active)
+
     @server.feature(t.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @guarded
     async def on_symbols(ls: ArchcServer, params: t.DocumentSymbolParams) -> list[t.DocumentSymbol] | None:
