@@ -353,3 +353,16 @@ async def test_a_huge_document_is_refused_not_hung_on(client: LanguageClient, tm
     assert diags == []
     hover = await client.text_document_hover_async(t.HoverParams(doc(uri), t.Position(1500, 3)))
     assert "[N, 4]" in hover.contents.value
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_slow_document_does_not_hold_up_another(client: LanguageClient, tmp_path: Path):
+    slow = "network s {\n  input x: [N, 4]\n" + "  linear(4) -> relu\n" * 6000 + "}\n"  # 12,000 layers: seconds
+    slow_uri = (tmp_path / "slow.arch").as_uri()
+    client.diagnostics.pop(slow_uri, None)
+    client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(slow_uri, "arch", 1, slow)))
+    await asyncio.sleep(0.2)  # its check has started
+    _, diags = await open_doc(client, tmp_path / "quick.arch", BAD)
+    assert len(diags) == 1  # answered while the slow one is still being checked
+    assert slow_uri not in client.diagnostics
+    assert await diagnostics(client, slow_uri) == []

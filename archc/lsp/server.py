@@ -1,7 +1,8 @@
 """The language server: pygls features, each answered from an Analysis of the document.
 
 A document is checked again a short while after the last change (debounced), in a worker thread,
-so a slow document never blocks the protocol; requests wait (bounded) for the check in progress.
+one check per document at a time, so a slow document never blocks the protocol or the other
+documents; requests wait (bounded) for the check in progress.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from archc.lsp.convert import Positions, diagnostic
 from archc.lsp.index import Index, build_index
 
 DEBOUNCE_S = 0.3
-WAIT_S = 20.0
+WAIT_S = 5.0
+WORKERS = 4  # documents checked at once; one slow document does not hold up the others
 log = logging.getLogger("archc.lsp")
 
 
@@ -37,7 +39,8 @@ class ArchcServer(LanguageServer):
         self.indexes: dict[str, Index] = {}  # from the last text that parsed
         self.pending: dict[str, asyncio.Task] = {}
         self.refusals: dict[str, list[ArchcError]] = {}  # formatting refused, until the next change
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archc-check")
+        self.running: dict[str, asyncio.Future] = {}  # the check under way, per document
+        self.worker = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="archc-check")
 
     def schedule(self, uri: str, delay: float = DEBOUNCE_S) -> None:
         """Check ``uri`` again after ``delay`` seconds, replacing a check not yet started."""
@@ -48,11 +51,14 @@ class ArchcServer(LanguageServer):
 
     async def _check(self, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
-        doc = self.workspace.get_text_document(uri)
-        text = doc.source
+        running = self.running.get(uri)
+        if running is not None and not running.done():  # one check per document at a time; then the newest text
+            await asyncio.wait({running})
+        text = self.workspace.get_text_document(uri).source
         file = to_fs_path(uri) or uri
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self.worker, _safe_analyze, uri, file, text, self.settings)
+        job = asyncio.get_running_loop().run_in_executor(self.worker, _safe_analyze, uri, file, text, self.settings)
+        self.running[uri] = job
+        result = await asyncio.shield(job)  # a newer change cancels this task, never the check under way
         if self.workspace.get_text_document(uri).source != text:
             return  # changed meanwhile: a newer check is on its way
         self.results[uri] = result
@@ -73,12 +79,12 @@ class ArchcServer(LanguageServer):
             uri=uri, diagnostics=[diagnostic(pos, e) for e in errors]))
 
     async def current(self, uri: str) -> Analysis | None:
-        """The analysis of the document's present text, waiting (bounded) for one in progress."""
-        for _ in range(3):
-            task = self.pending.get(uri)
-            if task is None or task.done():
-                break
-            await asyncio.wait({task}, timeout=WAIT_S)
+        """The analysis of the document's present text, waiting (at most WAIT_S) for one in progress;
+        after that, the latest there is (a huge document is answered from its previous check)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_S
+        while (task := self.pending.get(uri)) is not None and not task.done() and loop.time() < deadline:
+            await asyncio.wait({task}, timeout=deadline - loop.time())
         return self.results.get(uri)
 
 
