@@ -119,6 +119,7 @@ async def test_a_warning_for_each_value_never_used(client: LanguageClient, tmp_p
     assert all(d.severity == t.DiagnosticSeverity.Warning and "never used" in d.message for d in diags)
     # the relu after c0 and the conv `side`: neither is read nor an output; c0 and r are
     assert [d.range.start for d in diags] == [where(DEAD, "relu\n"), where(DEAD, "conv2d(4, kernel=1) as side")]
+    assert all(list(d.tags or ()) == [t.DiagnosticTag.Unnecessary] for d in diags)  # editors show them faded
 
 
 @pytest.mark.asyncio(loop_scope="module")
@@ -158,6 +159,12 @@ async def test_completion_in_an_op_call_offers_its_attributes(client: LanguageCl
     assert {"kernel", "kernel_size", "stride", "padding", "dilation", "groups", "bias"} <= set(labels)
     assert labels["stride"].insert_text == "stride=" and "default 1" in labels["stride"].detail
     assert "relu" not in labels  # op names are not what goes inside a call
+
+    padded = text.replace("conv2d(16, ", "conv2d(16, padding=")
+    client.text_document_did_change(t.DidChangeTextDocumentParams(
+        t.VersionedTextDocumentIdentifier(uri=uri, version=2), [t.TextDocumentContentChangeWholeDocument(text=padded)]))
+    values = await client.text_document_completion_async(t.CompletionParams(doc(uri), where(padded, "=", offset=1)))
+    assert {"same", "valid"} <= {i.label for i in values.items}  # the choices of conv2d's padding
 
     line = await client.text_document_completion_async(t.CompletionParams(doc(uri), t.Position(1, 0)))
     assert {"conv2d", "relu", "residual", "maxpool2d"} <= {i.label for i in line.items}

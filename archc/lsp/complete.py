@@ -83,6 +83,19 @@ def attribute_items(op: str, given: str) -> list[types.CompletionItem]:
     return out
 
 
+def choice_items(op: str, attr: str) -> list[types.CompletionItem]:
+    """The values an attribute of ``op`` names (``padding=`` -> same, valid), and its default."""
+    entry = op_entry(op)
+    a = next((a for a in entry["attributes"] if attr in (a["name"], *a["aliases"])), None) if entry else None
+    if a is None:
+        return []
+    out = [types.CompletionItem(label=c, kind=types.CompletionItemKind.EnumMember, detail=f"{op} {a['name']}")
+           for c in a["choices"]]
+    if a["kind"] == "bool":
+        out += [types.CompletionItem(label=v, kind=types.CompletionItemKind.Value) for v in ("true", "false")]
+    return out
+
+
 def _block_params(module: ast.Module | None, name: str, given: str) -> list[types.CompletionItem]:
     from archc.lsp.hover import _all_blocks
 
@@ -99,8 +112,10 @@ def complete(text_before: str, line: int, module: ast.Module | None, index: Inde
     """What may be written at the end of ``text_before`` (the document up to the cursor, on 1-based ``line``)."""
     call = open_call(text_before)
     items: list[types.CompletionItem] = []
-    after_eq = bool(re.search(r"=\s*[A-Za-z_0-9]*$", text_before))
-    if call is not None and not after_eq:
+    after_eq = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*[A-Za-z_0-9]*$", text_before)
+    if call is not None and after_eq:
+        return choice_items(call[0], after_eq.group(1)) + _names(line, index)
+    if call is not None:
         callee, given = call
         items = attribute_items(callee, given) or _block_params(module, callee, given)
         if items:

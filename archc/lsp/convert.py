@@ -56,4 +56,8 @@ def diagnostic(doc: Positions, e: ArchcError) -> types.Diagnostic:
         rng = to_client(doc, s.line, s.column, s.line, s.column + (len(m.group(0)) if m else 1))
     message = "\n".join([e.message, *(f"note: {n}" for n in e.notes), *([f"hint: {e.hint}"] if e.hint else [])])
     severity = types.DiagnosticSeverity.Warning if e.kind == "warning" else types.DiagnosticSeverity.Error
-    return types.Diagnostic(range=rng, message=message, severity=severity, source="archc", code=type(e).__name__)
+    from archc.teach.unused import UnusedValue
+
+    tags = [types.DiagnosticTag.Unnecessary] if isinstance(e, UnusedValue) else None
+    return types.Diagnostic(range=rng, message=message, severity=severity, source="archc", code=type(e).__name__,
+                            tags=tags)
