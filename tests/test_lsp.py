@@ -95,6 +95,18 @@ async def test_diagnostics_at_their_range_then_updated_on_edit(client: LanguageC
 
 
 @pytest.mark.asyncio(loop_scope="module")
+async def test_a_misspelt_op_gets_quick_fixes_from_the_hint(client: LanguageClient, tmp_path: Path):
+    text = "network a {\n  input x: [N, 1, 8, 8]\n  conv2dd(4, kernel=3)\n}\n"
+    uri, (d,) = await open_doc(client, tmp_path / "typo.arch", text)
+    assert "did you mean 'conv2d' or 'conv1d'?" in d.message
+    actions = await client.text_document_code_action_async(t.CodeActionParams(
+        text_document=doc(uri), range=d.range, context=t.CodeActionContext(diagnostics=[d])))
+    assert [a.title for a in actions] == ["Replace 'conv2dd' with 'conv2d'", "Replace 'conv2dd' with 'conv1d'"]
+    (edit,) = actions[0].edit.changes[uri]
+    assert edit.new_text == "conv2d" and edit.range == t.Range(t.Position(2, 2), t.Position(2, 9))
+
+
+@pytest.mark.asyncio(loop_scope="module")
 async def test_a_warning_for_a_parameter_named_like_a_dim(client: LanguageClient, tmp_path: Path):
     text = "network w(N=81) {\n  input x: [N, 4]\n  linear(2)\n}\n"
     _, diags = await open_doc(client, tmp_path / "w.arch", text)

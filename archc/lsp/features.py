@@ -127,6 +127,14 @@ def register(server: ArchcServer) -> None:
         return t.SignatureHelp([t.SignatureInformation(label=entry["usage"], documentation=entry["doc"],
                                                        parameters=attrs)], active_signature=0, active_parameter=active)
 
+    @server.feature(t.TEXT_DOCUMENT_CODE_ACTION, t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix]))
+    @guarded
+    async def on_code_action(ls: ArchcServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
+        from archc.lsp.actions import quick_fixes
+
+        pos = Positions(ls.workspace.get_text_document(params.text_document.uri))
+        return quick_fixes(params.text_document.uri, pos, list(params.context.diagnostics))
+
     @server.feature(t.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @guarded
     async def on_symbols(ls: ArchcServer, params: t.DocumentSymbolParams) -> list[t.DocumentSymbol] | None:
