@@ -232,6 +232,10 @@ async def test_definition_of_a_named_value(client: LanguageClient, tmp_path: Pat
     assert diags == []
     loc = await client.text_document_definition_async(t.DefinitionParams(doc(uri), where(text, "skip)")))
     assert loc.range.start == where(text, "skip ->")
+    branch = text.replace("  conv2d(4, kernel=1) -> add(skip)", "  skip -> conv2d(4, kernel=1) -> add(skip)")
+    uri, _ = await open_doc(client, tmp_path / "v2.arch", branch)
+    hover = await client.text_document_hover_async(t.HoverParams(doc(uri), where(branch, "skip ->", 1)))
+    assert hover.contents.value == "**skip** → `[N, 4, 8, 8]`"  # a chain starting from the named value
 
 
 @pytest.mark.asyncio(loop_scope="module")

@@ -4,7 +4,8 @@
     index.py     where each name is defined and used (blocks, parameters, inputs, `as` names)
     hover.py     hover text and inlay hints from archc.api.written_at, explain and the op reference
     complete.py  completion of ops, attributes, block parameters and names in scope
-    features.py  the LSP handlers;  server.py  the server, debounced checks in a worker thread
+    actions.py   quick fixes from the "did you mean" hints
+    features.py  the LSP handlers;  server.py  the server, debounced checks in worker threads
 """
 
 from __future__ import annotations

@@ -67,7 +67,8 @@ def register(server: ArchcServer) -> None:
             text = hover.name_hover(a, index, occ)
         elif found is not None:
             item = found[0]
-            text = hover.item_hover(a, item) or (hover.op_hover(item.op) if isinstance(item, ast.Call) else None)
+            text = hover.item_hover(a, item) or (hover.op_hover(item.op) if isinstance(item, ast.Call) else None) \
+                or (hover.name_hover(a, index, occ) if occ is not None else None)
         return t.Hover(t.MarkupContent(t.MarkupKind.Markdown, text)) if text else None
 
     @server.feature(t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=["(", ","]))
