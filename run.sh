@@ -33,7 +33,7 @@ setup() {
   if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$want" ]; then
     echo "installing archc into $VENV..." >&2
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e '.[torch,train,serve,dev]'
+    "$VENV/bin/python" -m pip install -q -e '.[torch,train,serve,lsp,dev]'
     echo "$want" > "$VENV/.installed"
   fi
 }

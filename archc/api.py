@@ -9,6 +9,7 @@
 
 
     explain, solve, valid_inputs, warnings, resolutions, sweep  -> teaching reports (archc.teach)
+    written_at  -> the layers and groups written at a source position (the language server)
 """
 
 from __future__ import annotations
@@ -204,4 +205,5 @@ def import_module(module: Any, example_input: Any, symbolic: str | tuple | None 
 
 
 # the teaching reports are part of this API, defined beside it
+from archc.api_source import Written, written_at  # noqa: E402, F401
 from archc.api_teach import explain, resolutions, solve, sweep, valid_inputs, warnings  # noqa: E402, F401

@@ -32,11 +32,14 @@ def valid_inputs(spec: Spec, network: str | None = None, overrides: Overrides = 
 
 
 def warnings(spec: Spec, network: str | None = None, overrides: Overrides = None) -> list[ArchcError]:
-    """Warnings (SpecWarning diagnostics): network parameters and block arguments named like input dims."""
+    """Warnings (SpecWarning diagnostics): network parameters and block arguments named like input dims,
+    and layers whose value is never used."""
     from archc.teach.shadow import shadow_warnings
+    from archc.teach.unused import unused_warnings
 
     module = _module(spec)
-    return shadow_warnings(module, network, load(module, network, overrides).params)
+    graph = load(module, network, overrides)
+    return shadow_warnings(module, network, graph.params) + unused_warnings(graph)
 
 
 def resolutions(spec: Spec, input_shapes: list, network: str | None = None, overrides: Overrides = None) -> Any:

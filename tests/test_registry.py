@@ -57,8 +57,8 @@ STAGES = [
     ({"archc.emit_numpy", "archc.emit_torch", "archc.diagram", "archc.remap", "archc.summary", "archc.reference",
       "archc.formatting", "archc.teach", "archc.importer"}, 5),
     ({"archc.data", "archc.train"}, 6),
-    ({"archc.api", "archc.api_teach"}, 7),
-    ({"archc.cli", "archc.__main__", "archc"}, 8),
+    ({"archc.api", "archc.api_teach", "archc.api_source"}, 7),
+    ({"archc.cli", "archc.lsp", "archc.__main__", "archc"}, 8),
 ]
 
 

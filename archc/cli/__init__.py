@@ -7,11 +7,11 @@ import argparse
 import sys
 
 from archc import limits
-from archc.cli import build, imports, serve, spec, teach, train, weights
+from archc.cli import build, editor, imports, serve, spec, teach, train, weights
 from archc.cli.common import err
 from archc.errors import ArchcError
 
-GROUPS = (spec, teach, build, weights, train, imports, serve)
+GROUPS = (spec, teach, build, weights, train, imports, serve, editor)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,7 +32,7 @@ class Compounds:
         local = resolve_label(name, frame, span) or frame.level.auto(base)
         frame.level.claim(local, span)
         level = frame.level.child(local, indexed)
-        self.scopes[level.path] = Scope(level.path, kind, local if name else base, attrs or {})
+        self.scopes[level.path] = Scope(level.path, kind, local if name else base, attrs or {}, span)
         return local, frame.nested(level)
 
     def close(self, local: str, frame: Frame, out: str, span: Any) -> str:
@@ -80,7 +80,7 @@ class Compounds:
         frame.level.claim(local, c.span)
         level = frame.level.child(local, b.indexed)
         sub = self.frame(level, env, ChainMap(values), frame.blocks)
-        self.scopes[level.path] = Scope(level.path, "block", b.name, shown)
+        self.scopes[level.path] = Scope(level.path, "block", b.name, shown, c.span)
         self.calls.append(b.name)
         out = self.body(b.body, sub, current) or current
         self.calls.pop()
@@ -191,5 +191,5 @@ class Compounds:
         if first:
             raise SpecError("a scan body needs at least one linear layer", s.span)
         self.scopes[sub.level.path] = Scope(sub.level.path, "scan", local,
-                                            {"window": window, "stride": stride, "mlp": tuple(mlp)})
+                                            {"window": window, "stride": stride, "mlp": tuple(mlp)}, s.span)
         return self.close(local, frame, current, s.span)

@@ -68,6 +68,7 @@ class Scope:
     kind: str
     label: str
     attrs: dict[str, Any] = field(default_factory=dict)
+    span: Span | None = field(default=None, compare=False)  # where the group is written (a block call: the call)
 
 
 @dataclass(frozen=True)
