@@ -10,7 +10,7 @@ from archc.errors import EmitError
 from tests.conftest import SPECS
 
 SPEC_NETS = [(p.name, n.name) for p in sorted(SPECS.glob("*.arch")) for n in archc.parse(str(p)).networks]
-SMALL_INPUT = {"varres_cnn": (3, 1, 32, 32)}
+SMALL_INPUT = {"varres_cnn": (3, 1, 32, 32), "unet": (2, 1, 32, 32)}
 
 
 def concrete_input(typed, rng, batch=2):

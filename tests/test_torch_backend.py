@@ -17,7 +17,7 @@ from archc.errors import EmitError  # noqa: E402
 from tests.conftest import SPECS  # noqa: E402
 
 SPEC_NETS = [(p.name, n.name) for p in sorted(SPECS.glob("*.arch")) for n in archc.parse(str(p)).networks]
-INPUT = {"varres_cnn": (2, 1, 48, 40)}
+INPUT = {"varres_cnn": (2, 1, 48, 40), "unet": (2, 1, 32, 48)}
 
 
 def concrete(spec, network):

@@ -68,14 +68,16 @@ class Pad(nn.Module):
     def __init__(self, sides: tuple, channels: tuple = (0, 0), mode: str = "constant", value: float = 0.0) -> None:
         super().__init__()
         self.sides, self.channels, self.mode, self.value = sides, channels, mode, value
+        # the pad amounts list the last dim first; flat lists of ints, so that the module scripts
+        self.spatial: list[int] = [int(p) for b, e in reversed(sides) for p in (b, e)]
+        self.channel_pad: list[int] = [0, 0] * len(sides) + [int(c) for c in channels]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        spatial = [p for b, e in reversed(self.sides) for p in (b, e)]  # F.pad lists the last dim first
         if self.mode == "constant":
-            return nn.functional.pad(x, spatial + list(self.channels), value=self.value)
-        if any(self.channels):
-            x = nn.functional.pad(x, [0, 0] * len(self.sides) + list(self.channels))
-        return nn.functional.pad(x, spatial, mode=self.mode)
+            return nn.functional.pad(x, self.spatial + self.channel_pad[-2:], value=self.value)
+        if self.channel_pad[-2] or self.channel_pad[-1]:
+            x = nn.functional.pad(x, self.channel_pad)
+        return nn.functional.pad(x, self.spatial, mode=self.mode)
 
     def extra_repr(self) -> str:
         return f"sides={self.sides}, channels={self.channels}, mode={self.mode!r}, value={self.value}"
