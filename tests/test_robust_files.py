@@ -275,3 +275,14 @@ def test_eval_checks_its_weights(files, images, change, message):
     np.savez(files / "w.npz", **{**state, **change})
     code, out, err = run("eval", "tiny.arch", "--data", images, "--weights", "w.npz", cwd=files)
     assert code == 1 and message in err and "accuracy" not in out, err
+
+
+def test_eval_refuses_complex_torch_weights(files, images):
+    torch = pytest.importorskip("torch")
+    (files / "tiny.arch").write_text(TINY)
+    state = {"fc1.weight": torch.ones(8, 64, dtype=torch.complex64), "fc1.bias": torch.zeros(8),
+             "fc2.weight": torch.ones(3, 8), "fc2.bias": torch.zeros(3)}
+    torch.save(state, files / "w.pt")
+    code, out, err = run("eval", "tiny.arch", "--data", images, "--weights", "w.pt", cwd=files)
+    assert code == 1 and "w.pt: 'fc1.weight' holds complex numbers (torch.complex64)" in err, err
+    assert "accuracy" not in out

@@ -90,6 +90,9 @@ class TorchTrainer:
     def load_weights(self, state: dict[str, Any], path: str | Path = "<memory>") -> None:
         if not all(isinstance(v, torch.Tensor) for v in state.values()):
             raise ckpt.CheckpointError(f"{path}: the weights are not all tensors")
+        for k, v in state.items():
+            if v.is_complex():  # load_state_dict would drop the imaginary part without a word
+                raise ckpt.CheckpointError(f"{path}: '{k}' holds complex numbers ({v.dtype}); weights must be real")
         own = {k: tuple(v.shape) for k, v in self.model.state_dict().items()}
         check_state(path, self.network, own, {k: tuple(v.shape) for k, v in state.items()})
         self.model.load_state_dict(state)
