@@ -149,3 +149,27 @@ class _Aliased(torch.nn.Module):
 def test_an_in_place_change_fx_cannot_see_is_followed_by_export():
     result = imported(_Aliased(), (2, 3, 4, 4))
     assert "} shortcut {" in result.spec and "mul(residual_1)" in result.spec
+
+
+class ProjectionFirst(torch.nn.Module):
+    """RegNet's order: the projection shortcut runs (and is registered) before the body, and the sum reads
+    the body first; ConvNeXt's block owns a learned scale named like its op, layer_scale."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = torch.nn.Conv2d(4, 8, 1, stride=2)
+        self.f = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 3, stride=2, padding=1), torch.nn.ReLU())
+        self.layer_scale = torch.nn.Parameter(torch.full((8, 1, 1), 0.5))
+
+    def forward(self, x):
+        shortcut = self.proj(x)
+        return self.layer_scale * self.f(x) + shortcut
+
+
+def test_a_shortcut_run_first_keeps_the_models_order():
+    result = imported(ProjectionFirst(), (2, 4, 8, 8))
+    assert "conv2d(8, 1, stride=2) as proj\n  x -> seq as f {" in result.spec
+    assert "layer_scale(0.5) as layer_scale -> add(proj)" in result.spec
+    typed = archc.check(result.spec)
+    assert [n.name for n in typed.graph.nodes] == ["proj", "f.0", "f.1", "layer_scale", "add_1"]
+    assert list(archc.compile(typed, target="torch").state_dict()) == list(ProjectionFirst().state_dict())

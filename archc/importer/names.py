@@ -52,9 +52,12 @@ class Scope:
                 return name
         return None
 
-    def valid(self, label: str | None) -> bool:
-        return (label is not None and bool(LABEL.match(label)) and label not in REGISTRY and label not in NOT_LABELS
-                and label not in self.blocks)
+    def valid(self, label: str | None, kept: bool = False) -> bool:
+        """Whether ``label`` can name a layer. An op's or a block's name only where the state dict needs it
+        and nothing refers to the value by it (``relu -> ...`` would call the op): ``kept``, as for
+        ConvNeXt's ``layer_scale`` parameter."""
+        return (label is not None and bool(LABEL.match(label)) and label not in NOT_LABELS
+                and (kept or (label not in REGISTRY and label not in self.blocks)))
 
     def label(self, want: str | None, fixed: bool, base: str, index: bool, value: str, named: bool) -> str | None:
         """The label a layer making ``value`` needs (None: the automatic name); claims and defines its name.
@@ -62,15 +65,15 @@ class Scope:
         ``named``: the value is referred to by name later, so its name must be an identifier.
         """
         auto = peek(self.level, base, index)
-        if fixed and not self.valid(want):
-            raise UnsupportedError(f"'{want}' cannot name a layer of a spec (letters, digits, '_' and '-'; not an op, "
-                              "a block or a keyword)")
+        if fixed and not self.valid(want, kept=not named):
+            raise UnsupportedError(f"'{want}' cannot name a layer of a spec (letters, digits, '_' and '-'; not an op "
+                                   "or a block where the value is referred to, not a keyword)")
         if fixed and want in self.level.taken:
             raise UnsupportedError(f"two layers of one scope would both be called '{want}'")
         usable = not named or (auto.isidentifier() and auto not in KEYWORDS)
         if want == auto and usable:
             label = None
-        elif want is not None and self.valid(want) and (fixed or self._free(want, base)):
+        elif want is not None and self.valid(want, kept=fixed and not named) and (fixed or self._free(want, base)):
             label = want
         elif auto in self.reserved or auto in self.values or not usable:
             label = self._fresh(base)

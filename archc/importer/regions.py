@@ -1,10 +1,10 @@
 """A group's items -> statements: chains joined with ->, and the joins the language writes itself.
 
-An ``add`` whose two inputs are chains from one value is a ``residual { } shortcut { }``; a ``cat`` of
-chains from one value is ``concat { branch { } ... }``; ``mul`` of a chain from a value by that value
-is ``... -> mul(v)`` (a gate). Each input's chain walks back while a value has one reader. Joins are
-folded inner first, so a residual inside a branch is one item of that branch. Other joins read named
-values: ``add(v)``, ``concat(a, b)``.
+An ``add`` whose two inputs are chains from one value is a ``residual { } shortcut { }`` (where the model
+runs the first chain first); a ``cat`` of chains from one value is ``concat { branch { } ... }``; ``mul``
+of a chain from a value by that value is ``... -> mul(v)`` (a gate). Each input's chain walks back while
+a value has one reader. Joins are folded inner first, so a residual inside a branch is one item of that
+branch. Other joins read named values: ``add(v)``, ``concat(a, b)``.
 """
 
 from __future__ import annotations
@@ -73,12 +73,20 @@ def _fold(items: list[_Item], output: str, shapes: dict[str, tuple]) -> list[_It
         if len(branches) != len(m.inputs) or len(starts) != 1:
             continue
         fork = starts.pop()
+        if _shortcut_first(items, [c for _, c in branches]) and m.draft.op == "add":
+            continue
         folded = _join(m, fork, [c for _, c in branches], shapes)
         if folded is None:
             continue
         items = [folded if it is m else it for it in items if id(it) not in seen]
         k = items.index(folded) + 1
     return items
+
+
+def _shortcut_first(items: list[_Item], chains: list[list[_Item]]) -> bool:
+    """Whether the model runs the second chain of a sum before the first: a residual lowers its body
+    first, so such a sum (RegNet's ``proj(x) + f(x)``) stays ``add(v)`` of named values, in the model's order."""
+    return len(chains) == 2 and all(chains) and items.index(chains[1][0]) < items.index(chains[0][0])
 
 
 def _join(m: _Item, fork: str, chains: list[list[_Item]], shapes: dict[str, tuple]) -> _Item | None:
