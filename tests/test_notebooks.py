@@ -82,12 +82,16 @@ def test_check_shows_a_table_in_the_notebook():
     html, md = data["text/html"], data["text/markdown"]
     assert "<table>" in html and "<td style=\"text-align:left\">conv2d_1</td>" in html and "29,066" in html
     assert "| Layer | Op | Output shape | Params | MACs per sample |" in md and "| linear_1 | linear |" in md
+    plain = data["text/plain"]  # a terminal's IPython, or a front end without HTML: the table as printed
+    assert plain.startswith("mnist_cnn  (specs/mnist_cnn.arch)")
+    assert "RF ┃ Jump ┃" in plain and "Params: 29,066" in plain
 
 
 def test_explain_shows_formulas_in_the_notebook():
     data = _tagged("mnist_varres.ipynb", "shows-formulas")
     assert "| H_out | ⌊(H_in + 2·p − K) / s⌋ + 1 | ⌊(28 + 2·1 − 3) / 1⌋ + 1 | 28 |" in data["text/markdown"]
     assert "<table>" in data["text/html"] and "5,770" in data["text/html"]
+    assert "  H_out = ⌊(H_in + 2·p − K) / s⌋ + 1 = ⌊(28 + 2·1 − 3) / 1⌋ + 1 = 28" in data["text/plain"]
 
 
 def test_render_shows_a_diagram_in_the_notebook():
