@@ -48,6 +48,12 @@ def _executed(name: str):
     return book
 
 
+def test_a_notebook_whose_data_or_module_is_missing_is_skipped():
+    for need in ("data:no_such_folder", "no_such_module_archc"):
+        with pytest.raises(pytest.skip.Exception):
+            _skip_unless_available(nbformat.from_dict({"metadata": {"archc": {"needs": [need]}}}))
+
+
 def test_there_is_a_tutorial_per_assignment():
     assert [p.name for p in NOTEBOOKS] == ["adding_an_op.ipynb", "cifar_networks.ipynb", "conv_as_matrix.ipynb",
                                            "mnist_varres.ipynb", "scanning_mlp.ipynb"]
