@@ -34,8 +34,9 @@ def test_emitted_source_scripts_and_the_in_memory_module_does_not(tmp_path):
     torch.testing.assert_close(torch.jit.script(emitted)(x), emitted(x))
     with pytest.raises(Exception, match="variable number of arguments"):
         torch.jit.script(archc.compile(typed, target="torch"))
-    (claim,) = _sentences_with("torch.jit.script")
-    assert "emitted" in claim and "in-memory" not in claim, claim
+    claims = _sentences_with("torch.jit.script")
+    assert any("emitted" in c for c in claims), claims
+    assert all("not with `torch.jit.script`" in c for c in claims if "in-memory" in c), claims
 
 
 def test_the_emitted_module_works_with_torch_compile(tmp_path):
@@ -72,11 +73,12 @@ def test_backward_accumulates_so_the_snippet_calls_zero_grad():
 def test_the_install_line_is_what_run_sh_installs():
     (in_run_sh,) = re.findall(r"pip install -q -e '\.\[([\w,]+)\]'", (ROOT / "run.sh").read_text())
     in_readme = re.findall(r"pip install -e '\.\[([\w,]+)\]'", TEXT)
-    assert in_readme == [in_run_sh]
+    assert in_readme == [in_run_sh], f"README says pip install -e '.[{in_readme}]', run.sh installs '.[{in_run_sh}]'"
     table = re.search(r"^\[project\.optional-dependencies\]\n(.*?)^\[", (ROOT / "pyproject.toml").read_text(),
                       re.S | re.M).group(1)
     extras = re.findall(r"^(\w+) = ", table, re.M)
-    assert set(in_run_sh.split(",")) <= set(extras) and "train" in in_run_sh.split(",")
+    assert set(in_run_sh.split(",")) <= set(extras), f"extras not in pyproject.toml: {in_run_sh} vs {extras}"
+    assert "train" in in_run_sh.split(",")
 
 
 # 4. each command's --help states the --network default it has
@@ -132,8 +134,6 @@ def test_summary_prints_rf_and_jump_and_the_footer(capsys):
     assert "Params: 29,066 (0.11 MiB as float32)   MACs per sample: 1,924,992   Output: [N, 10]" in out
 
 
-@pytest.mark.xfail(strict=True, reason="the README's summary example is fixed by the lead (issue 19): "
-                                        "remove this mark with that fix")
 def test_the_readme_summary_example_is_a_console_block_of_the_real_output():
     (block,) = [b for b in blocks(README) if "$ archc summary specs/mnist_cnn.arch" in b.text]
     assert block.lang == "console"  # so tests/test_docs.py runs it and compares every line shown
