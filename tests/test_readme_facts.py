@@ -73,7 +73,7 @@ def test_backward_accumulates_so_the_snippet_calls_zero_grad():
 def test_the_install_line_is_what_run_sh_installs():
     (in_run_sh,) = re.findall(r"pip install -q -e '\.\[([\w,]+)\]'", (ROOT / "run.sh").read_text())
     in_readme = re.findall(r"pip install -e '\.\[([\w,]+)\]'", TEXT)
-    assert in_readme == [in_run_sh], f"README says pip install -e '.[{in_readme}]', run.sh installs '.[{in_run_sh}]'"
+    assert in_readme == [in_run_sh], f"README says pip install -e {in_readme}, run.sh installs '.[{in_run_sh}]'"
     table = re.search(r"^\[project\.optional-dependencies\]\n(.*?)^\[", (ROOT / "pyproject.toml").read_text(),
                       re.S | re.M).group(1)
     extras = re.findall(r"^(\w+) = ", table, re.M)
