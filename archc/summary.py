@@ -151,6 +151,16 @@ class CheckedNetwork(TypedGraph):
         notes = "".join(f"<p>{escape(line)}</p>" for line in footer_lines(self))
         return f"<div><p><b>{escape(self.graph.name)}</b> ({escape(str(self.graph.file))})</p>{table}{notes}</div>"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain-text display (a terminal, or a notebook without HTML): the summary as printed."""
+        import io
+
+        from rich.console import Console
+
+        console = Console(file=io.StringIO(), width=120, record=True, color_system=None, force_jupyter=False)
+        print_summary(self, console)
+        printer.text(console.export_text().rstrip("\n"))
+
     @classmethod
     def of(cls, typed: TypedGraph) -> CheckedNetwork:
         return typed if isinstance(typed, cls) else cls(**vars(typed))

@@ -36,7 +36,8 @@ def median_time(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def bench(name: str, spec: str, reference: nn.Module, shape: tuple, repeats: int) -> None:
+def compare(spec: str, reference: nn.Module, shape: tuple, repeats: int) -> dict[str, tuple[float, float]]:
+    """{"forward": (numpy s, torch s), "forward+backward": (...)}: medians of ``repeats`` timings each."""
     model = archc.compile(str(SPECS / spec))
     reference.load_state_dict({k: torch.from_numpy(v) for k, v in _torch_names(model, reference).items()})
     rng = np.random.default_rng(0)
@@ -62,9 +63,31 @@ def bench(name: str, spec: str, reference: nn.Module, shape: tuple, repeats: int
         t_ce(reference(tx), ty).backward()
 
     np.testing.assert_allclose(model.forward(x), reference(tx).detach().numpy(), rtol=1e-4, atol=1e-4)
-    for label, a, b in (("forward", np_fwd, t_fwd), ("forward+backward", np_step, t_step)):
-        tn, tt = median_time(a, repeats), median_time(b, repeats)
+    return {label: (median_time(a, repeats), median_time(b, repeats))
+            for label, a, b in (("forward", np_fwd, t_fwd), ("forward+backward", np_step, t_step))}
+
+
+def bench(name: str, spec: str, reference: nn.Module, shape: tuple, repeats: int) -> None:
+    for label, (tn, tt) in compare(spec, reference, shape, repeats).items():
         print(f"{name:<10} {label:<17} numpy {tn * 1e3:7.2f} ms   torch {tt * 1e3:7.2f} ms   ratio {tn / tt:5.2f}")
+
+
+RUNS = 30
+COMMAND = ".venv/bin/python bench/numpy_vs_torch.py"
+TITLES = {"mnist_cnn": "MNIST CNN", "hw2p1_cnn": "HW2P1 CNN"}
+
+
+def measure(runs: int) -> list[dict]:
+    """The figures of bench/report.py: the ratio NumPy / torch of the medians of ``runs`` timings, per
+    network (batch 64, float32) and pass."""
+    nets = (("mnist_cnn", "mnist_cnn.arch", mnist_cnn(), (64, 1, 28, 28)),
+            ("hw2p1_cnn", "hw2p1_cnn.arch", hw2p1_cnn(), (64, 24, 128)))
+    rows = []
+    for name, spec, reference, shape in nets:
+        for label, (tn, tt) in sorted(compare(spec, reference, shape, runs).items(), reverse=True):
+            rows.append({"name": f"NumPy / torch, {TITLES[name]}, batch 64, {label}", "value": tn / tt, "unit": "",
+                         "command": COMMAND})
+    return rows
 
 
 def _torch_names(model, reference: nn.Module) -> dict:

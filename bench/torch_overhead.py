@@ -23,10 +23,8 @@ import archc
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=200)
-    args = ap.parse_args()
+def medians(repeats: int) -> tuple[float, float]:
+    """Medians (s) of forward+backward of the compiled and the hand-written module, timed interleaved."""
     compiled = archc.compile(str(SPECS / "mnist_cnn.arch"), target="torch")
     hand = mnist_cnn()
     hand.load_state_dict(dict(zip(hand.state_dict(), compiled.state_dict().values())))
@@ -44,10 +42,27 @@ def main() -> None:
     for _ in range(10):
         step(compiled), step(hand)
     times = {"compiled": [], "hand": []}
-    for _ in range(args.repeats):  # interleaved, so drift in machine load hits both alike
+    for _ in range(repeats):  # interleaved, so drift in machine load hits both alike
         times["compiled"].append(step(compiled))
         times["hand"].append(step(hand))
-    tc, th = statistics.median(times["compiled"]), statistics.median(times["hand"])
+    return statistics.median(times["compiled"]), statistics.median(times["hand"])
+
+
+RUNS = 200
+
+
+def measure(runs: int) -> list[dict]:
+    """The figure of bench/report.py: compiled / hand-written, the medians of ``runs`` interleaved steps."""
+    tc, th = medians(runs)
+    return [{"name": "compiled torch module / hand-written `nn.Sequential`, MNIST CNN, batch 64, fwd+bwd",
+             "value": tc / th, "unit": "", "command": ".venv/bin/python bench/torch_overhead.py"}]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=RUNS)
+    args = ap.parse_args()
+    tc, th = medians(args.repeats)
     print(f"mnist_cnn forward+backward, batch 64: compiled {tc * 1e3:.2f} ms, hand-written {th * 1e3:.2f} ms, "
           f"ratio {tc / th:.3f}")
 

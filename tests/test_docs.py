@@ -52,7 +52,7 @@ def test_the_op_reference_page_is_the_registry():
 def workdir(tmp_path_factory):
     """A folder where doc commands run: the repository's specs and docs beside them, read-only by use."""
     d = tmp_path_factory.mktemp("docs")
-    for name in ("specs", "docs", "bench"):
+    for name in ("specs", "docs", "bench", "tests"):
         (d / name).symlink_to(ROOT / name)
     (d.parent / "shared").mkdir(exist_ok=True)
     if (ROOT.parent / "shared" / "data").exists() and not (d.parent / "shared" / "data").exists():
@@ -93,3 +93,13 @@ def test_the_site_builds_strictly(tmp_path):
     done = subprocess.run([mkdocs, "build", "--strict", "-q", "-d", str(tmp_path / "site")], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+UNRUN = {"$ archc import models:Net --input 1,3,16,16"}  # the page does not show the models.py it imports
+
+
+def test_every_shown_command_is_a_console_block_that_runs():
+    """A block of docs/ that starts with `$ archc ...` is a ```console block, so the test above runs it."""
+    plain = [_id(b) for b in BLOCKS if b.path.parent.name == "docs" and b.lang != "console"
+             and b.text.startswith("$ ") and b.text.splitlines()[0] not in UNRUN]
+    assert not plain, f"make these ```console blocks (their output is then checked): {plain}"

@@ -31,7 +31,7 @@ natural_float = _number(float, lambda v: v >= 0, "0 or more")
 def _common(p: argparse.ArgumentParser) -> list[argparse.Action]:
     return [
         p.add_argument("spec", metavar="SPEC", help="a spec file (.arch or .yaml)"),
-        p.add_argument("--network", help="which network of the file (default: the only one)"),
+        p.add_argument("--network", help="which network of the file (default: the last one)"),
         p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="override a network parameter"),
         p.add_argument("--data", required=True, help="mnist, mnist1d, varres, varres32/48/64, or an image folder"),

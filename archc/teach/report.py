@@ -113,6 +113,14 @@ class Report:
     def _repr_html_(self) -> str:
         return self.html()
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain-text display: the report as the command prints it."""
+        printer.text(self.text().rstrip("\n"))
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._repr_pretty_ = Report._repr_pretty_  # IPython looks in each class before its dataclass __repr__
+
     def __str__(self) -> str:
         return self.text()
 
