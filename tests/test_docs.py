@@ -103,3 +103,12 @@ def test_every_shown_command_is_a_console_block_that_runs():
     plain = [_id(b) for b in BLOCKS if b.path.parent.name == "docs" and b.lang != "console"
              and b.text.startswith("$ ") and b.text.splitlines()[0] not in UNRUN]
     assert not plain, f"make these ```console blocks (their output is then checked): {plain}"
+
+
+def test_the_readme_counts_the_registrys_ops():
+    import re
+
+    from archc.ops import REGISTRY
+
+    shown = re.search(r"\[docs/ops\.md\]\(docs/ops\.md\), (\d+) ops\)", (ROOT / "README.md").read_text())
+    assert shown and int(shown.group(1)) == len(REGISTRY), "the README's op count is not the registry's"
