@@ -48,7 +48,8 @@ def test_the_op_reference_lists_every_op_with_its_attributes():
 
 # -- stages: parser -> ops -> ir -> shape_infer -> backends -> api -> cli -------------------------------
 STAGES = [
-    ({"archc.errors", "archc.limits", "archc.dims", "archc.sizes", "archc.codegen", "archc.fileio", "archc.weights"}, 0),
+    ({"archc.errors", "archc.limits", "archc.dims", "archc.sizes", "archc.codegen", "archc.fileio",
+      "archc.weights"}, 0),
     ({"archc.parser"}, 1),
     ({"archc.ops"}, 2),
     ({"archc.ir"}, 3),

@@ -66,7 +66,7 @@ def check_output(path: str | Path, inputs: list, what: str = "output") -> None:
     """Refuse, before any work, an output that cannot be written: one of the inputs, a folder, or a
     path in a folder that does not exist (atomic_write checks again when it writes)."""
     target = Path(path)
-    check_not_input(target, inputs, what)
+    check_not_input(path, inputs, what)
     if target.is_dir():
         raise FileError(f"{path}: is a directory", hint=f"give a file name for the {what}")
     if not target.parent.is_dir():
