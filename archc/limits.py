@@ -3,10 +3,12 @@
 Each is a number of things a spec may hold; going past one is a diagnostic that names the limit
 and how to raise it (``archc COMMAND --max NAME=N``, or ``--max-nodes`` for layers)::
 
-    spec_bytes   size of a spec file               nesting      brackets and braces in the text, YAML's
-    depth        blocks, repeats and groups,                    lists and mappings, nested in each other
-                 nested, after expansion           yaml_nodes   YAML values, every alias expanded
+    spec_bytes   bytes of a spec file
+    tokens       words and symbols of a DSL text (the parser's time grows with them)
+    nesting      brackets, braces, operators of an expression, YAML lists and mappings, in each other
+    depth        blocks, repeats and groups nested in each other as they are expanded
     terms        terms of one symbolic size
+    yaml_nodes   values of a YAML document, every alias expanded
 
 A few bounds are not limits but facts: no size has more than ``MAX_DIGITS`` digits.
 """
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 from archc.errors import SpecError
 
-DEFAULTS = {"spec_bytes": 4 * 2**20, "depth": 48, "nesting": 100, "terms": 10_000, "yaml_nodes": 1_000_000}
+DEFAULTS = {"spec_bytes": 4 * 2**20, "tokens": 100_000, "depth": 48, "nesting": 100, "terms": 10_000,
+            "yaml_nodes": 1_000_000}
 MAX_DIGITS = 60  # integers of more digits are refused: they are never sizes
 _current = dict(DEFAULTS)
 

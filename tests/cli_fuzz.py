@@ -221,7 +221,9 @@ def run_case(seed: int, folder: Path, data: Path, states: dict, seeds: dict[str,
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         return f"{where}: failed but wrote {changed}"
     if code == 0:
-        inputs = [spec, "w.npz"] if argv[:2] != ["fmt", "-i"] else ["w.npz"]
+        inputs = [spec] if argv[:2] != ["fmt", "-i"] else []
+        inputs += ["w.npz"] if "w.npz" in argv[argv.index(spec) + 1:] and argv[argv.index("w.npz") - 1] in \
+            ("--weights", "--from-cnn", "--from-mlp") else []
         for k in inputs:
             if before.get(k) != after.get(k):
                 return f"{where}: changed its input {k}"

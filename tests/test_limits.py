@@ -52,6 +52,12 @@ CASES = [  # (label, file name, text, message, the option that raises the limit)
     ("3000 nested YAML lists", "a.yaml", "network: t\ninput: {x: [N, 4]}\nlayers:\n  - linear: "
      + "[" * 3000 + "1" + "]" * 3000 + "\n", "YAML lists and mappings are nested more than 100 deep",
      "--max nesting=N"),
+    ("a sum of 100,000 ones", "a.arch", NET.format(body="linear(" + "+".join(["1"] * 100_000) + ")"),
+     "the text has more than 100,000 tokens", "--max tokens=N"),
+    ("a YAML sum of 5,000 ones", "a.yaml", "network: t\ninput: {x: [N, 4]}\nlayers:\n  - linear: '"
+     + "+".join(["1"] * 5000) + "'\n", "the expression is nested more than 100 deep", "--max nesting=N"),
+    ("5,000 minus signs", "a.arch", NET.format(body="linear(" + "-" * 5000 + "1)"),
+     "the expression is nested more than 100 deep", "--max nesting=N"),
     ("200 chained block calls", "a.arch", "block b0 { relu }\n" + "".join(f"block b{i} {{ b{i - 1} }}\n"
                                                                         for i in range(1, 201))
      + "network t {\n  input x: [N, 4]\n  b200\n}\n", "blocks and groups are nested more than 48 deep",

@@ -4,6 +4,7 @@ expanded and aliases inside themselves; YAML is then constructed with ``safe_loa
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -11,10 +12,19 @@ import yaml
 from archc import limits
 from archc.errors import Span, SpecSyntaxError
 
+TOKEN = re.compile(r"\w+|[^\w\s]")
+
 
 def check_nesting(text: str, file: str) -> None:
-    """Refuse brackets and braces nested deeper than the ``nesting`` limit (outside strings and
-    comments), at the bracket that goes past it."""
+    """Refuse more tokens than the ``tokens`` limit (the parser's time grows with them), and brackets
+    and braces nested deeper than the ``nesting`` limit (outside strings and comments), at the token
+    or the bracket that goes past it."""
+    most = limits.limit("tokens")
+    for k, m in enumerate(TOKEN.finditer(text)):
+        if k == most:
+            line = text.count("\n", 0, m.start()) + 1
+            raise SpecSyntaxError(f"the text has more than {most:,} tokens", Span(file, line, m.start() -
+                                  text.rfind("\n", 0, m.start())), source=text, hint=limits.hint("tokens"))
     depth, most = 0, limits.limit("nesting")
     for lineno, line in enumerate(text.splitlines(), 1):
         end = comment_start(line)

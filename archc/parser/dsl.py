@@ -5,13 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, v_args
+from lark.exceptions import UnexpectedInput, VisitError
+from lark.visitors import Transformer_NonRecursive
 
 from archc import limits
 from archc.errors import ArchcError, Span, SpecSyntaxError
 from archc.parser import ast
 from archc.parser.bounds import check_nesting, comment_start, too_deep
+from archc.parser.syntax import syntax_error
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 
@@ -29,7 +31,7 @@ def parse_dsl(text: str, file: str = "<string>") -> ast.Module:
     try:
         module = _ToAst(file).transform(parser.parse(text, start="start"))
     except UnexpectedInput as e:
-        raise _syntax_error(e, text, file, parser) from None
+        raise syntax_error(e, text, file, parser) from None
     except VisitError as e:
         if isinstance(e.orig_exc, ArchcError):
             raise e.orig_exc.with_span(None, text) from None
@@ -76,58 +78,25 @@ def _span(file: str, meta_or_token: object) -> Span | None:
     return Span(file, line, m.column, getattr(m, "end_line", None), getattr(m, "end_column", None))
 
 
-_NAMES = {"NAME": "a name", "INT": "an integer", "FLOAT": "a number", "STRING": "a string",
-          "CMP": "a comparison (==, <=, ...)", "$END": "end of file"}
-
-
-def _describe_terminal(name: str, parser: Lark) -> str:
-    if name in _NAMES:
-        return _NAMES[name]
-    for t in parser.terminals:
-        if t.name == name and t.pattern.type == "str":
-            return f"'{t.pattern.value}'"
-    return name.lower()
-
-
-def _syntax_error(e: UnexpectedInput, text: str, file: str, parser: Lark) -> SpecSyntaxError:
-    line, col = max(getattr(e, "line", 1) or 1, 1), max(getattr(e, "column", 1) or 1, 1)
-    if isinstance(e, UnexpectedToken):
-        tok = e.token
-        if tok.type == "$END":
-            what = "unexpected end of file"
-            lines = text.splitlines() or [""]
-            line, col = len(lines), len(lines[-1]) + 1
-        elif tok == ">" and tok.start_pos and text[tok.start_pos - 1] == "-":  # an arrow where it cannot go
-            what, col = "unexpected '->'", col - 1
-        else:
-            desc = _describe_terminal(tok.type, parser)
-            what = f"unexpected {desc}" if desc.startswith("'") else f"unexpected {desc} '{tok}'"
-        expected = sorted({_describe_terminal(t, parser) for t in e.expected})
-    elif isinstance(e, UnexpectedCharacters):
-        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
-        what = f"unexpected character {ch!r}"
-        expected = sorted({_describe_terminal(t, parser) for t in (e.allowed or ())})
-    elif isinstance(e, UnexpectedEOF):
-        lines = text.splitlines() or [""]
-        line, col = len(lines), len(lines[-1]) + 1
-        what = "unexpected end of file"
-        expected = sorted({_describe_terminal(t, parser) for t in e.expected})
-    else:  # pragma: no cover - lark has no other UnexpectedInput kinds
-        what, expected = "syntax error", []
-    hint = None
-    if expected:
-        shown = expected[:8]
-        hint = "expected " + ", ".join(shown) + (", ..." if len(expected) > 8 else "")
-    return SpecSyntaxError(what, Span(file, line, col), hint=hint, source=text)
-
-
 @v_args(meta=True)
-class _ToAst(Transformer):
-    """lark Tree -> AST; rule names here are exactly the grammar's rules and aliases."""
+class _ToAst(Transformer_NonRecursive):
+    """lark Tree -> AST; rule names here are exactly the grammar's rules and aliases. Not recursive,
+    so that a long flat expression (``1+1+...+1``) is refused by its depth, not by Python's stack."""
 
     def __init__(self, file: str) -> None:
         super().__init__()
         self.file = file
+        self.depths: dict[int, int] = {}  # id of an expression node -> its depth
+
+    def _expr(self, node: ast.Expr, meta: object) -> ast.Expr:
+        kids = [getattr(node, "left", None), getattr(node, "right", None), *getattr(node, "args", ()),
+                *getattr(node, "items", ())]
+        depth = 1 + max((self.depths.get(id(k), 0) for k in kids if k is not None), default=0)
+        if depth > limits.limit("nesting"):
+            raise SpecSyntaxError(f"the expression is nested more than {limits.limit('nesting')} deep (each "
+                                  "operator nests)", self._s(meta), hint=limits.hint("nesting"))
+        self.depths[id(node)] = depth
+        return node
 
     def _s(self, meta: object) -> Span | None:
         return _span(self.file, meta)
@@ -207,16 +176,16 @@ class _ToAst(Transformer):
         return _Shortcut(tuple(c))
 
     def compare(self, meta, c):
-        return ast.BinOp(str(c[1]), c[0], c[2], self._s(meta))
+        return self._expr(ast.BinOp(str(c[1]), c[0], c[2], self._s(meta)), meta)
 
     def or_(self, meta, c):
-        return ast.BinOp("or", c[0], c[1], self._s(meta))
+        return self._expr(ast.BinOp("or", c[0], c[1], self._s(meta)), meta)
 
     def and_(self, meta, c):
-        return ast.BinOp("and", c[0], c[1], self._s(meta))
+        return self._expr(ast.BinOp("and", c[0], c[1], self._s(meta)), meta)
 
     def not_(self, meta, c):
-        return ast.Func("not", (c[0],), self._s(meta))
+        return self._expr(ast.Func("not", (c[0],), self._s(meta)), meta)
 
     def seq(self, meta, c):
         alias, *body = c
@@ -270,17 +239,17 @@ class _ToAst(Transformer):
         return ast.Str(str(c[0])[1:-1], self._s(c[0]))
 
     def func(self, meta, c):
-        return ast.Func(str(c[0]), tuple(c[1:]), self._s(meta))
+        return self._expr(ast.Func(str(c[0]), tuple(c[1:]), self._s(meta)), meta)
 
     def tuple(self, meta, c):
-        return ast.Tuple(tuple(x for x in c if x is not None), self._s(meta))
+        return self._expr(ast.Tuple(tuple(x for x in c if x is not None), self._s(meta)), meta)
 
     def neg(self, meta, c):
-        return ast.BinOp("-", ast.Num(0, self._s(meta)), c[0], self._s(meta))
+        return self._expr(ast.BinOp("-", ast.Num(0, self._s(meta)), c[0], self._s(meta)), meta)
 
     def _bin(op):  # noqa: N805 - a factory used in the class body
         def rule(self, meta, c):
-            return ast.BinOp(op, c[0], c[1], self._s(meta))
+            return self._expr(ast.BinOp(op, c[0], c[1], self._s(meta)), meta)
         return rule
 
     add, sub, mul, div, floordiv, mod = _bin("+"), _bin("-"), _bin("*"), _bin("/"), _bin("//"), _bin("%")
