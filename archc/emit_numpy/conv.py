@@ -24,16 +24,17 @@ class Conv(Layer):
 
     def forward(self, A: np.ndarray) -> np.ndarray:
         a = self.attrs
-        self.Ap = pad(A, a["padding"], a["padding"])
+        Ap = pad(A, a["padding"], a["padding"])
+        self.Ap_shape = Ap.shape
         self.ws = self.ws or ConvWorkspace()
-        Z, self.cols = conv_forward(self.Ap, self.params["weight"], a["stride"], a["dilation"], a["groups"], self.ws)
+        Z, self.cols = conv_forward(Ap, self.params["weight"], a["stride"], a["dilation"], a["groups"], self.ws)
         if "bias" in self.params:
             Z += self.params["bias"].reshape(_bias_shape(Z.ndim - 2))
         return Z
 
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:
         a = self.attrs
-        dLdAp, dLdW = conv_backward(dLdZ, self.cols, self.params["weight"], self.Ap, a["stride"],
+        dLdAp, dLdW = conv_backward(dLdZ, self.cols, self.params["weight"], self.Ap_shape, a["stride"],
                                     a["dilation"], a["groups"], self.ws)
         self.grads["weight"] += dLdW
         if "bias" in self.params:
@@ -83,7 +84,8 @@ class ConvTranspose(Layer):
         a = self.attrs
         U = upsample(A, a["stride"])
         before, after = self._padding()
-        self.Up = Up = pad(U, before, after)
+        Up = pad(U, before, after)
+        self.Up_shape = Up.shape
         self.Wc = np.ascontiguousarray(self._as_conv_weight(self.params["weight"]))
         ones = (1,) * len(a["stride"])
         self.ws = self.ws or ConvWorkspace()
@@ -95,7 +97,7 @@ class ConvTranspose(Layer):
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:
         a = self.attrs
         ones = (1,) * len(a["stride"])
-        dLdUp, dLdWc = conv_backward(dLdZ, self.cols, self.Wc, self.Up, ones, a["dilation"], a["groups"],
+        dLdUp, dLdWc = conv_backward(dLdZ, self.cols, self.Wc, self.Up_shape, ones, a["dilation"], a["groups"],
                                      self.ws)
         self.grads["weight"] += self._from_conv_weight(dLdWc)
         if "bias" in self.params:

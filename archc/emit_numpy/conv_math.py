@@ -1,19 +1,23 @@
-"""Convolution as im2col plus one BLAS matrix product.
+"""Convolution as im2col plus one BLAS matrix product per group, the batch folded in.
 
 Shared by conv1d/2d and conv_transpose1d/2d (which is an upsample, a pad and a
 stride-1 convolution with the flipped kernel). ``n`` is the number of spatial
 dims; arrays are (N, C, *spatial) as PyTorch lays them out.
 
-The column matrix is laid out (C, *K, N, *out): it is filled by one strided
-copy per kernel offset (each with long contiguous runs), its rows match the
-weight's natural (O, C/G, *K) flattening, and the product W @ cols gives the
-output channel-major, (O, N, *out). Outputs are returned as (N, O, *out) views
-of that memory, so the next layer's copies stay contiguous too.
+The column matrix is laid out (C, *K, N, *out): a read-only ``as_strided`` view
+of the padded input gives every window in that order, copied once into a reused
+buffer (or, for a 1x1 stride-1 convolution over a channel-major input, used as
+it is). Its rows match the weight's natural (O, C/G, *K) flattening, and the
+product W @ cols gives the output channel-major, (O, N, *out). Outputs and input
+gradients are returned as (N, C, *size) views of channel-major memory, so the
+layers between convolutions (elementwise, keeping the layout) pass it on and
+the next product reads and writes contiguous rows without a transposing copy.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from archc.sizes import conv_out
 
@@ -61,6 +65,15 @@ def offset_slices(offset: tuple, stride: tuple, dilation: tuple, out: tuple) -> 
               for i, o in enumerate(offset)))
 
 
+def windows(A: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple, out: tuple) -> np.ndarray:
+    """A read-only view (C, *K, N, *out) of the padded input A (N, C, *size): entry [c, k, n, o] is
+    A[n, c, o * stride + k * dilation]."""
+    sN, sC, *sS = A.strides
+    shape = (A.shape[1], *kernel, A.shape[0], *out)
+    strides = (sC, *(s * d for s, d in zip(sS, dilation)), sN, *(s * t for s, t in zip(sS, stride)))
+    return as_strided(A, shape, strides, writeable=False)
+
+
 class ConvWorkspace:
     """Buffers reused between calls (the column matrix and its gradient)."""
 
@@ -74,44 +87,50 @@ class ConvWorkspace:
         return buf
 
 
-def im2col(A: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple, out: np.ndarray) -> np.ndarray:
-    """Fill ``out`` (C, *K, N, *out) with every window of the padded input A (N, C, *size)."""
-    n = len(kernel)
-    size = out.shape[-n:]
-    for offset in np.ndindex(*kernel):
-        window = A[offset_slices(offset, stride, dilation, size)]
-        out[(slice(None), *offset)] = window.swapaxes(0, 1)
-    return out
+def im2col(A: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple, out: tuple,
+           ws: ConvWorkspace) -> np.ndarray:
+    """The column matrix (C*K, N*out) of the padded input A (N, C, *size): a view of A where its
+    memory allows (a 1x1 stride-1 convolution over a channel-major input), else one copy into a buffer."""
+    view = windows(A, kernel, stride, dilation, out)
+    rows = (A.shape[1] * int(np.prod(kernel)), A.shape[0] * int(np.prod(out)))
+    try:
+        return view.reshape(rows, copy=False)
+    except ValueError:  # the windows overlap or are out of order: copy them
+        cols = ws.get("cols", view.shape, A.dtype)
+        np.copyto(cols, view)
+        return cols.reshape(rows)
 
 
 def conv_forward(A: np.ndarray, W: np.ndarray, stride: tuple, dilation: tuple, groups: int,
                  ws: ConvWorkspace) -> tuple[np.ndarray, np.ndarray]:
     """Z (N, O, *out) of a padded input A and weight W (O, C/G, *K); also the columns for backward."""
     kernel = W.shape[2:]
-    N, C = A.shape[:2]
     out = out_size(A.shape[2:], kernel, stride, dilation)
-    cols = im2col(A, kernel, stride, dilation, ws.get("cols", (C, *kernel, N, *out), A.dtype))
+    cols = im2col(A, kernel, stride, dilation, out, ws)  # (C*K, N*out)
     O = W.shape[0]
-    rows = cols.reshape(groups, -1, N * int(np.prod(out)))  # (G, C/G*K, N*out)
-    Z = np.matmul(W.reshape(groups, O // groups, -1), rows)  # (G, O/G, N*out)
-    return Z.reshape(O, N, *out).swapaxes(0, 1), cols
+    Z = np.matmul(W.reshape(groups, O // groups, -1), cols.reshape(groups, -1, cols.shape[1]))  # (G, O/G, N*out)
+    return Z.reshape(O, A.shape[0], *out).swapaxes(0, 1), cols
 
 
-def conv_backward(dLdZ: np.ndarray, cols: np.ndarray, W: np.ndarray, A: np.ndarray, stride: tuple,
+def conv_backward(dLdZ: np.ndarray, cols: np.ndarray, W: np.ndarray, A_shape: tuple, stride: tuple,
                   dilation: tuple, groups: int, ws: ConvWorkspace) -> tuple[np.ndarray, np.ndarray]:
-    """(dLdA of the padded input A, dLdW) from the upstream gradient (N, O, *out).
-
-    dLdA is laid out in memory like A, so the layers below see one consistent layout.
-    """
+    """(dLdA of the padded input, of shape A_shape, laid out channel-major; dLdW) from the upstream
+    gradient (N, O, *out)."""
     kernel = W.shape[2:]
     O = W.shape[0]
     out = dLdZ.shape[2:]
-    dZ = np.ascontiguousarray(dLdZ.swapaxes(0, 1)).reshape(groups, O // groups, -1)  # (G, O/G, N*out)
-    rows = cols.reshape(groups, -1, dZ.shape[-1])
+    M = cols.shape[1]  # N * out
+    dZ = dLdZ.swapaxes(0, 1).reshape(groups, O // groups, M)  # free when dLdZ is channel-major
+    rows = cols.reshape(groups, -1, M)  # (G, C/G*K, N*out)
     dLdW = np.matmul(dZ, rows.transpose(0, 2, 1)).reshape(W.shape)
-    dcols = ws.get("dcols", cols.shape, dLdZ.dtype)
-    np.matmul(W.reshape(groups, O // groups, -1).transpose(0, 2, 1), dZ, out=dcols.reshape(rows.shape))
-    dLdA = empty_like_layout(A, A.shape)
+    Wt = W.reshape(groups, O // groups, -1).transpose(0, 2, 1)  # (G, C/G*K, O/G)
+    dcols = ws.get("dcols", rows.shape, dLdZ.dtype)
+    if O == groups:  # one output per group (depthwise): an outer product, faster broadcast than as a GEMM
+        np.multiply(Wt, dZ, out=dcols)
+    else:
+        np.matmul(Wt, dZ, out=dcols)
+    dcols = dcols.reshape(A_shape[1], *kernel, A_shape[0], *out)
+    dLdA = np.zeros((A_shape[1], A_shape[0], *A_shape[2:]), dtype=dLdZ.dtype)  # (C, N, *size)
     for offset in np.ndindex(*kernel):  # col2im: one strided add per kernel offset
-        dLdA[offset_slices(offset, stride, dilation, out)] += dcols[(slice(None), *offset)].swapaxes(0, 1)
-    return dLdA, dLdW
+        dLdA[offset_slices(offset, stride, dilation, out)] += dcols[(slice(None), *offset)]
+    return dLdA.swapaxes(0, 1), dLdW

@@ -64,7 +64,7 @@ class MaxPool(Layer):
         self.Z = None
         for _, window in _offsets(k, s, out):
             if self.Z is None:
-                self.Z = self.Ap[window].copy()
+                self.Z = self.Ap[window].copy(order="K")  # keeping the layout
             else:
                 np.maximum(self.Z, self.Ap[window], out=self.Z)
         return self.Z
