@@ -123,6 +123,8 @@ def conv_backward(dLdZ: np.ndarray, cols: np.ndarray, W: np.ndarray, A_shape: tu
     dZ = dLdZ.swapaxes(0, 1).reshape(groups, O // groups, M)  # free when dLdZ is channel-major
     rows = cols.reshape(groups, -1, M)  # (G, C/G*K, N*out)
     dLdW = np.matmul(dZ, rows.transpose(0, 2, 1)).reshape(W.shape)
+    if O == groups == A_shape[1]:  # depthwise: no column gradient, one broadcast product per kernel offset
+        return depthwise_backward_input(dLdZ.swapaxes(0, 1), W, A_shape, stride, dilation), dLdW
     Wt = W.reshape(groups, O // groups, -1).transpose(0, 2, 1)  # (G, C/G*K, O/G)
     dcols = ws.get("dcols", rows.shape, dLdZ.dtype)
     if O == groups:  # one output per group (depthwise): an outer product, faster broadcast than as a GEMM
@@ -134,3 +136,16 @@ def conv_backward(dLdZ: np.ndarray, cols: np.ndarray, W: np.ndarray, A_shape: tu
     for offset in np.ndindex(*kernel):  # col2im: one strided add per kernel offset
         dLdA[offset_slices(offset, stride, dilation, out)] += dcols[(slice(None), *offset)]
     return dLdA.swapaxes(0, 1), dLdW
+
+
+def depthwise_backward_input(dZ: np.ndarray, W: np.ndarray, A_shape: tuple, stride: tuple,
+                             dilation: tuple) -> np.ndarray:
+    """dLdA (channel-major) of a depthwise convolution, W (C, 1, *K), from dZ (C, N, *out): the window that
+    kernel offset k read gets W[c, 0, k] * dZ[c]."""
+    dLdA = np.zeros((A_shape[1], A_shape[0], *A_shape[2:]), dtype=dZ.dtype)  # (C, N, *size)
+    tap = np.empty_like(dZ)
+    w = W.reshape(W.shape[0], -1, *(1,) * (dZ.ndim - 1))  # (C, K, 1, ...): broadcasts over (N, *out)
+    for t, offset in enumerate(np.ndindex(*W.shape[2:])):
+        np.multiply(dZ, w[:, t], out=tap)
+        dLdA[offset_slices(offset, stride, dilation, dZ.shape[2:])] += tap
+    return dLdA.swapaxes(0, 1)

@@ -35,7 +35,8 @@ class BatchNorm(Layer):
         shape = (1, -1) + (1,) * (A.ndim - 2)
         if self.training:
             mean = A.mean(axis=self.axes, keepdims=True)
-            var = A.var(axis=self.axes, keepdims=True)
+            centered = A - mean
+            var = np.square(centered).mean(axis=self.axes, keepdims=True)
             count = A.size // A.shape[1]
             b = self.buffers
             b["running_mean"] *= 1 - m
@@ -44,22 +45,33 @@ class BatchNorm(Layer):
             b["running_var"] += m * var.reshape(-1) * (count / max(count - 1, 1))
             b["num_batches_tracked"] += 1
         else:
-            mean = self.buffers["running_mean"].reshape(shape)
+            centered = A - self.buffers["running_mean"].reshape(shape)
             var = self.buffers["running_var"].reshape(shape)
         self.inv_std = (1.0 / np.sqrt(var + eps)).astype(A.dtype, copy=False)
-        self.xhat = (A - mean) * self.inv_std
+        self.xhat = np.multiply(centered, self.inv_std, out=centered)
         self.w = self.params["weight"].reshape(shape) if "weight" in self.params else None
         if self.w is None:
             return self.xhat
-        return self.xhat * self.w + self.params["bias"].reshape(shape)
+        Z = self.xhat * self.w
+        Z += self.params["bias"].reshape(shape)
+        return Z
 
     def backward(self, dLdZ):
+        sum_dZ = dLdZ.sum(axis=self.axes, keepdims=True)  # dL/dbias
+        sum_dZ_xhat = (dLdZ * self.xhat).sum(axis=self.axes, keepdims=True)  # dL/dweight
         if self.w is not None:
-            self.grads["weight"] += (dLdZ * self.xhat).sum(axis=self.axes)
-            self.grads["bias"] += dLdZ.sum(axis=self.axes)
+            self.grads["weight"] += sum_dZ_xhat.reshape(-1)
+            self.grads["bias"] += sum_dZ.reshape(-1)
+        scale = self.inv_std * (self.w if self.w is not None else 1)
         if not self.training:
-            return dLdZ * (self.w if self.w is not None else 1) * self.inv_std
-        return normalise_backward(dLdZ, self.xhat, self.inv_std, self.w, self.axes)
+            return dLdZ * scale
+        # normalise_backward with per-channel weight: scale * (dLdZ - mean(dLdZ) - xhat * mean(dLdZ * xhat))
+        count = dLdZ.size // dLdZ.shape[1]
+        dLdA = np.multiply(self.xhat, -sum_dZ_xhat / count)
+        dLdA += dLdZ
+        dLdA -= sum_dZ / count
+        dLdA *= scale
+        return dLdA
 
 
 register("batchnorm1d", BatchNorm)

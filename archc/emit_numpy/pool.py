@@ -72,10 +72,12 @@ class MaxPool(Layer):
     def backward(self, dLdZ):
         a = self.attrs
         k, s = a["kernel_size"], a["stride"]
-        dLdAp = empty_like_layout(self.Ap, self.Ap.shape)
-        free = np.ones(dLdZ.shape, dtype=bool)  # outputs whose maximum is not yet assigned
         disjoint = all(si >= ki for si, ki in zip(s, k))  # each input in at most one window
-        hit = np.empty(dLdZ.shape, dtype=bool)
+        sizes = zip(s, k, self.Ap.shape[2:], dLdZ.shape[2:])
+        tiled = all(si == ki and n == o * si for si, ki, n, o in sizes)  # every input in exactly one window
+        dLdAp = empty_like_layout(self.Ap, self.Ap.shape, zero=not tiled)
+        free = np.ones_like(dLdZ, dtype=bool)  # outputs whose maximum is not yet assigned (in dLdZ's layout)
+        hit = np.empty_like(free)
         for _, window in _offsets(k, s, dLdZ.shape[2:]):
             np.equal(self.Ap[window], self.Z, out=hit)
             hit &= free  # ties: the first maximum in row-major order takes the gradient
@@ -105,7 +107,7 @@ class MeanPool(Layer):
         Ap = pad(A, self.before, self.after)
         self.Ap_shape = Ap.shape
         self.divisor = mean_divisor(a, A.shape[2:], out, A.dtype)
-        Z = np.zeros((*A.shape[:2], *out), dtype=A.dtype)
+        Z = empty_like_layout(Ap, (*A.shape[:2], *out))
         for _, window in _offsets(k, s, out):
             Z += Ap[window]
         return Z / self.divisor
@@ -114,7 +116,7 @@ class MeanPool(Layer):
         a = self.attrs
         k, s = a["kernel_size"], a["stride"]
         share = dLdZ / self.divisor
-        dLdAp = np.zeros(self.Ap_shape, dtype=dLdZ.dtype)
+        dLdAp = empty_like_layout(dLdZ, self.Ap_shape)
         for _, window in _offsets(k, s, dLdZ.shape[2:]):
             dLdAp[window] += share
         return unpad(dLdAp, self.before, self.after)
