@@ -103,7 +103,9 @@ def test_no_stage_imports_a_later_stage():
 
 
 def test_no_file_is_longer_than_300_lines():
-    long = [f"{p.relative_to(ARCHC)}: {n}" for p in ARCHC.rglob("*.py") if (n := len(p.read_text().splitlines())) > 300]
+    root = ARCHC.parent
+    files = [p for d in ("archc", "tests", "bench", "editors") for p in (root / d).rglob("*.py")]
+    long = [f"{p.relative_to(root)}: {n}" for p in files if (n := len(p.read_text().splitlines())) > 300]
     assert not long, long
 
 
