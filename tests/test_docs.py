@@ -112,3 +112,9 @@ def test_the_readme_counts_the_registrys_ops():
 
     shown = re.search(r"\[docs/ops\.md\]\(docs/ops\.md\), (\d+) ops\)", (ROOT / "README.md").read_text())
     assert shown and int(shown.group(1)) == len(REGISTRY), "the README's op count is not the registry's"
+
+
+def test_the_readmes_op_table_is_the_registrys():
+    from archc.reference import table
+
+    assert table(op_reference()) in (ROOT / "README.md").read_text(), "the README's op table is stale"
