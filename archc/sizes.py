@@ -46,6 +46,17 @@ def same_padding(kernel, dilation=1):
     return total // 2, total - total // 2
 
 
+def conv_padding(padding, kernel, dilation):
+    """(before, after), each one amount per spatial dim, of a convolution's ``padding`` attribute: its
+    amounts on both sides, none for "valid", and for "same" same_padding's (the extra one after, as PyTorch)."""
+    if padding == "valid":
+        return (0,) * len(kernel), (0,) * len(kernel)
+    if padding == "same":
+        sides = [same_padding(k, d) for k, d in zip(kernel, dilation)]
+        return tuple(b for b, _ in sides), tuple(a for _, a in sides)
+    return tuple(padding), tuple(padding)
+
+
 def upsample_zeros_out(size, factor):
     """k(W-1) + 1: zero insertion, k-1 zeros between neighbours (the course's upsampling)."""
     return factor * (size - 1) + 1

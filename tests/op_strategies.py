@@ -27,8 +27,12 @@ def conv(draw, op, n, transpose=False):
     s = tuple(draw(st.integers(1, 3)) for _ in range(n))
     d = tuple(draw(st.integers(1, 2)) for _ in range(n))
     p = tuple(draw(st.integers(0, 2)) for _ in range(n))
+    if not transpose:  # padding "same" (stride 1; an even span pads one more after) or "valid" (none)
+        mode = draw(st.sampled_from(["ints", "ints", "same", "valid"]))
+        s = (1,) * n if mode == "same" else s
+        p = p if mode == "ints" else mode
     if draw(st.booleans()):  # the kernel covers the whole (padded) input
-        size = tuple(max(1, d[i] * (k[i] - 1) + 1 - 2 * p[i]) for i in range(n))
+        size = tuple(max(1, d[i] * (k[i] - 1) + 1 - 2 * (p[i] if isinstance(p, tuple) else 0)) for i in range(n))
     else:
         size = tuple(draw(st.integers(1, 9)) for _ in range(n))
     kwargs = {"kernel_size": k, "stride": s, "padding": p, "dilation": d, "groups": groups,

@@ -15,7 +15,9 @@ def _layer(r: random.Random, n: int, c: int) -> tuple[str, int]:
     kind = r.choice(["conv", "conv", "act", "act", "pool", "norm", "resample", "transpose"])
     if kind == "conv":
         out = r.choice([2, 3, 4])
-        k, s, p, dil = r.choice([1, 2, 3]), r.choice([1, 1, 2]), r.choice([0, 1]), r.choice([1, 1, 2])
+        k, s, p, dil = r.choice([1, 2, 3, 4]), r.choice([1, 1, 2]), r.choice([0, 1, '"same"', '"valid"']), \
+            r.choice([1, 1, 2])
+        s = 1 if p == '"same"' else s  # "same" needs stride 1; an even span pads one more after
         g = r.choice([g for g in (1, 2) if c % g == 0 and out % g == 0])
         bias = r.choice(["true", "false"])
         return f"conv{d}({out}, kernel={k}, stride={s}, padding={p}, dilation={dil}, groups={g}, bias={bias})", out

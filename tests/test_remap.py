@@ -74,10 +74,11 @@ def test_remap_cli_round_trip(tmp_path):
 def stacks(draw):
     n = draw(st.integers(1, 3))
     channels = [draw(st.integers(1, 4)) for _ in range(n + 1)]
-    layers = [(channels[i + 1], draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.booleans()))
+    layers = [(channels[i + 1], draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.booleans()),
+               draw(st.sampled_from(["", ', padding="valid"'])))  # "valid" is no padding
               for i in range(n)]
-    body = " -> relu -> ".join(f"conv1d({c}, kernel={k}, stride={s}, bias={'true' if b else 'false'})"
-                               for c, k, s, b in layers)
+    body = " -> relu -> ".join(f"conv1d({c}, kernel={k}, stride={s}, bias={'true' if b else 'false'}{p})"
+                               for c, k, s, b, p in layers)
     return f"network s {{ input x: [N, {channels[0]}, T]\n {body} }}"
 
 
@@ -123,6 +124,13 @@ def test_scanning_mlp_window_by_window_equals_the_cnn(src, seed, extra):
         np.testing.assert_allclose(h, y[:, :, start // stack.hop], rtol=1e-10, atol=1e-10)
 
 
+def test_a_padded_stack_is_not_a_scanning_mlp():
+    for pad in ("1", '"same"'):
+        typed = archc.check(f"network s {{ input x: [N, 2, T]\n conv1d(3, kernel=3, padding={pad}) as c }}")
+        with pytest.raises(EmitError, match="'c': a scanning MLP needs convolutions without padding"):
+            conv_stack(typed)
+
+
 def test_disagreeing_blocks_name_the_layer_and_block():
     typed = archc.check(str(SPECS / "scan_distributed.arch"))
     stack = conv_stack(typed)
@@ -150,6 +158,9 @@ def conv_layers(draw):
     s = tuple(draw(st.integers(1, 4)) for _ in range(n))
     d = tuple(draw(st.integers(1, 2)) for _ in range(n))
     p = tuple(draw(st.integers(0, 2)) for _ in range(n))
+    if not transpose:  # padding "same" (stride 1; an odd span pads one more after) or "valid"
+        p = draw(st.sampled_from([p, p, '"same"', '"valid"']))
+        s = (1,) * n if p == '"same"' else s
     size = tuple(draw(st.integers(4, 9)) for _ in range(n))
     op = f"conv_transpose{n}d" if transpose else f"conv{n}d"
     extra = f", output_padding={tuple(min(x, y) - 1 for x, y in zip(s, d))}" if transpose else ""

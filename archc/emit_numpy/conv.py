@@ -7,6 +7,7 @@ import numpy as np
 from archc.emit_numpy.base import Layer, register
 from archc.emit_numpy.conv_math import ConvWorkspace, conv_backward, conv_forward, pad, unpad
 from archc.emit_numpy.resample import downsample, upsample
+from archc.sizes import conv_padding
 
 
 def _bias_shape(n: int) -> tuple:
@@ -17,14 +18,15 @@ class Conv(Layer):
     """conv1d / conv2d: a stride-s convolution over a padded input, one matrix product.
 
     A: (N, C_in, *size)
-    Z: (N, C_out, *out), out = floor((size + 2p - d(K-1) - 1)/s) + 1
+    Z: (N, C_out, *out), out = floor((size + 2p - d(K-1) - 1)/s) + 1 (padding "same"/"valid": sizes.conv_padding)
     """
 
     ws: ConvWorkspace | None = None
 
     def forward(self, A: np.ndarray) -> np.ndarray:
         a = self.attrs
-        Ap = pad(A, a["padding"], a["padding"])
+        self.sides = conv_padding(a["padding"], a["kernel_size"], a["dilation"])  # (before, after)
+        Ap = pad(A, *self.sides)
         self.Ap_shape = Ap.shape
         self.ws = self.ws or ConvWorkspace()
         Z, self.cols = conv_forward(Ap, self.params["weight"], a["stride"], a["dilation"], a["groups"], self.ws)
@@ -39,7 +41,7 @@ class Conv(Layer):
         self.grads["weight"] += dLdW
         if "bias" in self.params:
             self.grads["bias"] += dLdZ.sum(axis=(0, *range(2, dLdZ.ndim)))
-        return unpad(dLdAp, a["padding"], a["padding"])
+        return unpad(dLdAp, *self.sides)
 
 
 register("conv1d", Conv)

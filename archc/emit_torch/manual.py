@@ -7,14 +7,17 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from archc.sizes import conv_out
+from archc.sizes import conv_out, conv_padding
 
 
 class ConvFunction(torch.autograd.Function):
-    """2-D convolution: cols = unfold(x); y = W @ cols (per group) + b."""
+    """2-D convolution: cols = unfold(x); y = W @ cols (per group) + b. ``padding`` is the amount on both
+    sides per dim; ``extra`` the amount more after (padding "same" with an even span)."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
+    def forward(ctx, x, weight, bias, stride, padding, dilation, groups, extra=(0, 0)):
+        if any(extra):
+            x = F.pad(x, (0, extra[1], 0, extra[0]))
         n, _, h, w = x.shape
         o, cg, kh, kw = weight.shape
         cols = F.unfold(x, (kh, kw), dilation=dilation, padding=padding, stride=stride)  # (N, C*K, L)
@@ -26,13 +29,13 @@ class ConvFunction(torch.autograd.Function):
         if bias is not None:
             y = y + bias.view(1, -1, 1, 1)
         ctx.save_for_backward(weight, cols_g)
-        ctx.conf = (h, w, stride, padding, dilation, groups, bias is not None)
+        ctx.conf = (h, w, stride, padding, dilation, groups, bias is not None, extra)
         return y
 
     @staticmethod
     def backward(ctx, grad_y):
         weight, cols_g = ctx.saved_tensors
-        h, w, stride, padding, dilation, groups, has_bias = ctx.conf
+        h, w, stride, padding, dilation, groups, has_bias, extra = ctx.conf
         n, o = grad_y.shape[:2]
         kh, kw = weight.shape[2:]
         g_y = grad_y.reshape(n, groups, o // groups, -1)  # (N, G, O/G, L)
@@ -40,8 +43,9 @@ class ConvFunction(torch.autograd.Function):
         w_g = weight.reshape(groups, o // groups, -1)
         grad_cols = torch.matmul(w_g.transpose(-1, -2), g_y).reshape(n, -1, g_y.shape[-1])
         grad_x = F.fold(grad_cols, (h, w), (kh, kw), dilation=dilation, padding=padding, stride=stride)
+        grad_x = grad_x[:, :, :h - extra[0], :w - extra[1]]
         grad_b = grad_y.sum((0, 2, 3)) if has_bias else None
-        return grad_x, grad_w, grad_b, None, None, None, None
+        return grad_x, grad_w, grad_b, None, None, None, None, None
 
 
 class LinearFunction(torch.autograd.Function):
@@ -67,15 +71,18 @@ class ManualConv2d(nn.Conv2d):
     """nn.Conv2d whose backward is ConvFunction's."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return ConvFunction.apply(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        before, after = conv_padding(self.padding, self.kernel_size, self.dilation)
+        return ConvFunction.apply(x, self.weight, self.bias, self.stride, before, self.dilation, self.groups,
+                                  tuple(a - b for b, a in zip(before, after)))
 
 
 class ManualConv1d(nn.Conv1d):
     """nn.Conv1d as a 1 x K 2-D convolution with ConvFunction's backward."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        (before,), (after,) = conv_padding(self.padding, self.kernel_size, self.dilation)
         y = ConvFunction.apply(x.unsqueeze(2), self.weight.unsqueeze(2), self.bias, (1, self.stride[0]),
-                               (0, self.padding[0]), (1, self.dilation[0]), self.groups)
+                               (0, before), (1, self.dilation[0]), self.groups, (0, after - before))
         return y.squeeze(2)
 
 

@@ -117,7 +117,8 @@ def transpose_label(a, ins):
 def conv_attrs(transpose=False):
     padding = (Attr("padding", "ints", 0, minimum=0, doc="zeros added on both sides of each spatial dim"),) \
         if transpose else (Attr("padding", "ints", 0, minimum=0, choices=("same", "valid"),
-                                doc="zeros on both sides of each spatial dim; 'same' keeps the size (stride 1)"),)
+                                doc="zeros on both sides of each spatial dim; 'same' keeps the size (stride 1; "
+                                    "an odd d(K-1) puts the extra zero after, as PyTorch)"),)
     extra = (Attr("output_padding", "ints", 0, minimum=0, doc="extra size added on one side of the output"),) \
         if transpose else ()
     return (

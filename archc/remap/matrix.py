@@ -22,6 +22,7 @@ from archc.errors import EmitError, did_you_mean
 from archc.ir.graph import param_key
 from archc.ops import REGISTRY
 from archc.shape_infer import TypedGraph
+from archc.sizes import conv_padding
 
 
 def _conv_index(in_shape: tuple, out_shape: tuple, weight: np.ndarray, stride: tuple, padding: tuple,
@@ -80,7 +81,8 @@ def matrix_rule(*ops: str, linear: Callable[[dict], bool] = lambda a: True) -> C
 
 @matrix_rule("conv1d", "conv2d")
 def _conv(a, in_shape, out_shape, params, buffers):
-    A = _conv_index(in_shape, out_shape, np.asarray(params["weight"], np.float64), a["stride"], a["padding"],
+    before, _after = conv_padding(a["padding"], a["kernel_size"], a["dilation"])  # the output size implies after
+    A = _conv_index(in_shape, out_shape, np.asarray(params["weight"], np.float64), a["stride"], before,
                     a["dilation"], a["groups"], transpose=False)
     return A, _channel_bias(params, out_shape)
 

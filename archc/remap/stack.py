@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from archc.errors import EmitError
 from archc.ops import REGISTRY
 from archc.shape_infer import TypedGraph
+from archc.sizes import conv_padding
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def conv_stack(typed: TypedGraph) -> ConvStack:
     for node in typed.graph.nodes:
         if node.op == "conv1d":
             a = node.attrs
-            if a["padding"] != (0,) or a["dilation"] != (1,) or a["groups"] != 1:
+            if any(sum(conv_padding(a["padding"], a["kernel_size"], a["dilation"]), ())) or a["dilation"] != (1,) \
+                    or a["groups"] != 1:
                 raise EmitError(f"'{node.name}': a scanning MLP needs convolutions without padding, dilation or "
                                 f"groups, got padding={a['padding']}, dilation={a['dilation']}, groups={a['groups']}",
                                 node.span, source=typed.graph.source)
