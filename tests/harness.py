@@ -23,9 +23,10 @@ def _loss(layer, inputs, G, rng_state):
     return float((layer.forward(*[x.copy() for x in inputs]) * G).sum())
 
 
-def relative_error(a, b):
+def relative_error(a, b, floor=1e-12):
+    """||a - b|| relative to ||a|| + ||b||, or to ``floor`` where both are smaller."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), floor))
 
 
 def finite_difference_errors(layer, inputs, seed, h=1e-6, samples=24):
@@ -41,6 +42,10 @@ def finite_difference_errors(layer, inputs, seed, h=1e-6, samples=24):
     grads = grads if isinstance(grads, tuple) else (grads,)
     targets = [(f"dLdA[{i}]", x, g) for i, (x, g) in enumerate(zip(inputs, grads))]
     targets += [(f"dLd{k}", layer.params[k], layer.grads[k]) for k in layer.params]
+    # a central difference of the loss L is off by about eps * |L| / h = 1e-10 |L| from rounding alone, so a
+    # gradient much smaller than L (a bias before a near-cancelling sum) is compared relative to 1e-3 |L|:
+    # rounding then stays under 1e-6, and a wrong gradient larger than 1e-9 |L| still fails
+    floor = max(1e-3 * abs(_loss(layer, inputs, G, rng_state)), 1e-12)
     errors = {}
     for name, tensor, analytic in targets:
         flat = tensor.reshape(-1)
@@ -55,7 +60,7 @@ def finite_difference_errors(layer, inputs, seed, h=1e-6, samples=24):
             flat[i] = old
             numeric.append((up - down) / (2 * h))
             exact.append(np.asarray(analytic).reshape(-1)[i])
-        errors[name] = relative_error(numeric, exact)
+        errors[name] = relative_error(numeric, exact, floor)
     return errors
 
 
