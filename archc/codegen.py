@@ -120,6 +120,14 @@ def definitions(modules: Iterable[ModuleType], skip: Iterable[str] = ("register"
     return out
 
 
+def source(obj: object) -> str:
+    """The source text of a function or class of archc's (for the emitted files)."""
+    try:
+        return inspect.getsource(obj)
+    except SystemError:  # CPython 3.11.7's AST recursion-depth check can misfire once (gh-106905); it reparses fine
+        return inspect.getsource(obj)
+
+
 def closure(roots: Iterable[str], defs: dict[str, object]) -> list[str]:
     """The roots and every definition their source refers to, dependencies first."""
     order: list[str] = []
@@ -129,7 +137,11 @@ def closure(roots: Iterable[str], defs: dict[str, object]) -> list[str]:
         if name in seen:  # done, or being visited (definitions that refer to each other)
             return
         seen.add(name)
-        tree = ast.parse(textwrap.dedent(inspect.getsource(defs[name])))
+        text = textwrap.dedent(source(defs[name]))
+        try:
+            tree = ast.parse(text)
+        except SystemError:  # as in source()
+            tree = ast.parse(text)
         used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}  # code, not docstrings or comments
         for d in defs:
             if d != name and d in used:
@@ -142,4 +154,4 @@ def closure(roots: Iterable[str], defs: dict[str, object]) -> list[str]:
 
 
 def sources(names: Iterable[str], defs: dict[str, object]) -> list[str]:
-    return [inspect.getsource(defs[n]).rstrip() for n in names]
+    return [source(defs[n]).rstrip() for n in names]
