@@ -9,7 +9,7 @@ from typing import Any
 
 from archc import api
 from archc.errors import SpecError
-from archc.fileio import FileError, atomic_write, check_not_input
+from archc.fileio import FileError, atomic_write, check_not_input, check_regular
 from archc.ir.lower import MAX_NODES
 
 
@@ -63,12 +63,11 @@ def checked(args: argparse.Namespace, spec: Any = None, network: str | None = No
 
 
 def check_output(path: str | Path, inputs: list, what: str = "output") -> None:
-    """Refuse, before any work, an output that cannot be written: one of the inputs, a folder, or a
-    path in a folder that does not exist (atomic_write checks again when it writes)."""
+    """Refuse, before any work, an output that cannot be written: one of the inputs, a folder, a FIFO
+    or device, or a path in a folder that does not exist (atomic_write checks again when it writes)."""
     target = Path(path)
     check_not_input(path, inputs, what)
-    if target.is_dir():
-        raise FileError(f"{path}: is a directory", hint=f"give a file name for the {what}")
+    check_regular(path, what)
     if not target.parent.is_dir():
         raise FileError(f"{path}: the folder {target.parent} does not exist")
 
