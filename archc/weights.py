@@ -18,6 +18,7 @@ from archc.fileio import FileError, read_bytes
 
 MAX_WEIGHTS_BYTES = 8 * 2**30
 NPY_MAGIC, PICKLE_MAGIC = b"\x93NUMPY", b"\x80"  # how an .npy and a pickle (protocol 2 or later) begin
+FOREIGN_HINT = "an .npy begins with the bytes \\x93NUMPY; an .npz is a zip of .npy files (np.savez writes one)"
 # a checkpoint of `archc train` (archc/train/checkpoint.py) keeps its run state beside the weights:
 META_KEY, LAST, OPTIM = "__archc__", "last/", "optim/"
 
@@ -55,10 +56,12 @@ def read_npz(path: str | Path, notes: list[str] | None = None, raw: bool = False
     data = read_bytes(path, "weights file", MAX_WEIGHTS_BYTES)
     if not data:
         raise FileError(f"{path}: the file is empty, not an .npz archive")
+    if data.startswith(NPY_MAGIC):
+        raise WeightsError(f"{path}: a single .npy array, not an .npz archive of named arrays")
+    if not data.startswith((b"PK", PICKLE_MAGIC)):
+        raise WeightsError(f"{path}: not a NumPy file (not an .npz archive)", hint=FOREIGN_HINT)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise WeightsError(f"{path}: a single .npy array, not an .npz archive of named arrays")
             arrays = {k: _member(npz, k, path) for k in npz.files}
     except ValueError as e:
         if "allow_pickle" in str(e) or "Object arrays" in str(e):
@@ -99,7 +102,7 @@ def read_arrays(path: str | Path, allow_pickle: bool = False, notes: list[str] |
         return [arrays[k] for k in keys]
     if not data.startswith(NPY_MAGIC) and not data.startswith(PICKLE_MAGIC):
         raise WeightsError(f"{path}: not a NumPy file (neither an .npy array nor an .npz archive)",
-                           hint="an .npy begins with the bytes \\x93NUMPY; an .npz is a zip of .npy files")
+                           hint=FOREIGN_HINT)
     try:
         arr = np.load(io.BytesIO(data), allow_pickle=allow_pickle)
     except ValueError as e:
@@ -109,7 +112,7 @@ def read_arrays(path: str | Path, allow_pickle: bool = False, notes: list[str] |
         raise WeightsError(f"{path}: not a readable .npy file: {e}") from None
     except (OSError, EOFError) as e:
         raise WeightsError(f"{path}: not a readable .npy file ({e})") from None
-    except Exception as e:  # noqa: BLE001 - a damaged pickle raises anything unpickling can
+    except Exception as e:
         raise WeightsError(f"{path}: not a readable NumPy file ({e.__class__.__name__}: {e})") from None
     items: list[Any] = list(arr) if arr.dtype == object or arr.ndim == 3 else [arr]
     out = []

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from archc import api
+from archc.cli.train_options import positive_int
 from archc.errors import SpecError
 from archc.fileio import FileError, atomic_write, check_not_input, check_regular
 from archc.ir.lower import MAX_NODES
@@ -31,7 +32,7 @@ def spec_options(p: argparse.ArgumentParser, many: bool = False, network_help: s
                        help="concrete input shape (binds symbolic dims); repeat it for several")
     else:
         p.add_argument("--input", metavar="N,C,H,W", help="concrete input shape (binds symbolic dims)")
-    p.add_argument("--max-nodes", type=int, default=MAX_NODES, metavar="N",
+    p.add_argument("--max-nodes", type=positive_int, default=MAX_NODES, metavar="N",
                    help=f"refuse networks with more layers than this after expansion (default {MAX_NODES:,})")
 
 
