@@ -67,7 +67,7 @@ def render_graph(typed: TypedGraph, rankdir: str = "TB", collapse: Collapse = No
             continue
         drawn.add(target)
         if len(drawn) > most:  # before Graphviz lays it out: dot takes minutes and gigabytes on such a graph
-            raise SpecError(f"the diagram would draw more than {most:,} nodes", span=node.span,
+            raise SpecError(f"the diagram would draw more than {most:,} nodes", span=node.span, source=g.source,
                             hint=f"use --collapse (or --collapse DEPTH) or {hint('render_nodes')}")
         if target in branches:  # a branch of a concat, folded
             scope, units = branches[target]
