@@ -132,7 +132,8 @@ def fit(trainer: Any, train: Split, val: Split, epochs: int, batch_size: int, lr
             trainer.set_lr(learning_rate(lr, schedule, step, steps))
             if augmentation:
                 x = augment(x, rng)
-            loss, ok = trainer.train_batch(x, y)
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging step is reported just below
+                loss, ok = trainer.train_batch(x, y)
             if not math.isfinite(loss):
                 if bar is not None:
                     bar.close()
