@@ -5,8 +5,9 @@ and is renamed over the target, so a crash, a full disk or a kill at any moment
 leaves either the old file or the new one, never a half-written one. A new file
 gets the umask's mode; an existing one keeps its mode. Writing through a symlink
 replaces the file it points to, not the link. A target that exists and is not a
-regular file (a folder, a FIFO, a device) is refused, never replaced. A command never writes over one of
-its own inputs, however the path is spelled (``./``, a symlink, a hard link).
+regular file (a folder, a FIFO, a device) is refused, never replaced. A command
+never writes over one of its own inputs, however the path is spelled (``./``, a
+symlink, a hard link).
 """
 
 from __future__ import annotations
