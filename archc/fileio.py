@@ -4,8 +4,10 @@ A write goes to a temporary file in the target's folder, is flushed and synced,
 and is renamed over the target, so a crash, a full disk or a kill at any moment
 leaves either the old file or the new one, never a half-written one. A new file
 gets the umask's mode; an existing one keeps its mode. Writing through a symlink
-replaces the file it points to, not the link. A command never writes over one of
-its own inputs, however the path is spelled (``./``, a symlink, a hard link).
+replaces the file it points to, not the link. A target that exists and is not a
+regular file (a folder, a FIFO, a device) is refused, never replaced. A command
+never writes over one of its own inputs, however the path is spelled (``./``, a
+symlink, a hard link).
 """
 
 from __future__ import annotations
@@ -43,6 +45,18 @@ def check_not_input(out: str | Path, inputs: Iterable[str | Path | None], what: 
                             hint="choose another output path")
 
 
+def check_regular(path: str | Path, what: str = "output") -> None:
+    """Refuse an output path that exists and is not a regular file (or a symlink to one): a folder,
+    a FIFO, a device such as /dev/null, a socket; replacing it would destroy it."""
+    target = Path(path)
+    if target.is_dir():
+        raise FileError(f"{path}: is a directory", hint=f"give a file name for the {what}")
+    if target.exists() and not target.is_file():
+        kind = "a FIFO" if target.is_fifo() else "a socket" if target.is_socket() else "a device"
+        raise FileError(f"{path}: is {kind}, not a regular file; archc writes only regular files",
+                        hint=f"give the path of a regular file for the {what}")
+
+
 def _umask_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -60,8 +74,7 @@ def atomic_write(path: str | Path, data: bytes | str | Callable[[BinaryIO], None
     check_not_input(path, inputs, what)
     if target.is_symlink():
         target = Path(os.path.realpath(target))
-    if target.is_dir():
-        raise FileError(f"{path}: is a directory", hint=f"give a file name for the {what}")
+    check_regular(path, what)
     folder = target.parent
     if not folder.is_dir():
         raise FileError(f"{path}: the folder {folder} does not exist")

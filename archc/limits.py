@@ -9,6 +9,7 @@ and how to raise it (``archc COMMAND --max NAME=N``, or ``--max-nodes`` for laye
     depth        blocks, repeats and groups nested in each other as they are expanded
     terms        terms of one symbolic size
     yaml_nodes   values of a YAML document, every alias expanded
+    render_nodes nodes `archc render` draws (Graphviz's layout takes minutes past a few thousand)
 
 A few bounds are not limits but facts: no size has more than ``MAX_DIGITS`` digits.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 from archc.errors import SpecError
 
 DEFAULTS = {"spec_bytes": 4 * 2**20, "tokens": 100_000, "depth": 48, "nesting": 100, "terms": 10_000,
-            "yaml_nodes": 1_000_000}
+            "yaml_nodes": 1_000_000, "render_nodes": 2_000}
 MAX_DIGITS = 60  # integers of more digits are refused: they are never sizes
 _current = dict(DEFAULTS)
 

@@ -17,6 +17,8 @@ import numpy as np
 from archc.fileio import FileError, read_bytes
 
 MAX_WEIGHTS_BYTES = 8 * 2**30
+NPY_MAGIC, PICKLE_MAGIC = b"\x93NUMPY", b"\x80"  # how an .npy and a pickle (protocol 2 or later) begin
+FOREIGN_HINT = "an .npy begins with the bytes \\x93NUMPY; an .npz is a zip of .npy files (np.savez writes one)"
 # a checkpoint of `archc train` (archc/train/checkpoint.py) keeps its run state beside the weights:
 META_KEY, LAST, OPTIM = "__archc__", "last/", "optim/"
 
@@ -37,6 +39,16 @@ def _real(key: str, arr: np.ndarray, path: str | Path, notes: list[str] | None) 
     raise WeightsError(f"{path}: '{key}' holds {arr.dtype} values, not numbers")
 
 
+def _member(npz: Any, key: str, path: str | Path) -> np.ndarray:
+    """One member of an open .npz, refused unless it is a .npy array (NumPy hands back the bytes of
+    any other file in the zip)."""
+    value = npz[key]
+    if not isinstance(value, np.ndarray):
+        raise WeightsError(f"{path}: member '{key}' of the zip archive is not a .npy array",
+                           hint="an .npz holds only .npy files (np.savez writes one)")
+    return value
+
+
 def read_npz(path: str | Path, notes: list[str] | None = None, raw: bool = False) -> dict[str, np.ndarray]:
     """The arrays of an .npz file by name (object arrays refused: they would need pickle). Integer
     arrays become floats, and other kinds are refused, unless ``raw`` (numbers of any kind kept as stored,
@@ -44,11 +56,13 @@ def read_npz(path: str | Path, notes: list[str] | None = None, raw: bool = False
     data = read_bytes(path, "weights file", MAX_WEIGHTS_BYTES)
     if not data:
         raise FileError(f"{path}: the file is empty, not an .npz archive")
+    if data.startswith(NPY_MAGIC):
+        raise WeightsError(f"{path}: a single .npy array, not an .npz archive of named arrays")
+    if not data.startswith((b"PK", PICKLE_MAGIC)):
+        raise WeightsError(f"{path}: not a NumPy file (not an .npz archive)", hint=FOREIGN_HINT)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise WeightsError(f"{path}: a single .npy array, not an .npz archive of named arrays")
-            arrays = {k: npz[k] for k in npz.files}
+            arrays = {k: _member(npz, k, path) for k in npz.files}
     except ValueError as e:
         if "allow_pickle" in str(e) or "Object arrays" in str(e):
             raise WeightsError(f"{path} holds Python objects (a pickle)",
@@ -86,6 +100,9 @@ def read_arrays(path: str | Path, allow_pickle: bool = False, notes: list[str] |
         arrays = read_npz(path, notes)
         keys = sorted(arrays, key=lambda k: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", k)])
         return [arrays[k] for k in keys]
+    if not data.startswith(NPY_MAGIC) and not data.startswith(PICKLE_MAGIC):
+        raise WeightsError(f"{path}: not a NumPy file (neither an .npy array nor an .npz archive)",
+                           hint=FOREIGN_HINT)
     try:
         arr = np.load(io.BytesIO(data), allow_pickle=allow_pickle)
     except ValueError as e:
@@ -95,6 +112,8 @@ def read_arrays(path: str | Path, allow_pickle: bool = False, notes: list[str] |
         raise WeightsError(f"{path}: not a readable .npy file: {e}") from None
     except (OSError, EOFError) as e:
         raise WeightsError(f"{path}: not a readable .npy file ({e})") from None
+    except Exception as e:
+        raise WeightsError(f"{path}: not a readable NumPy file ({e.__class__.__name__}: {e})") from None
     items: list[Any] = list(arr) if arr.dtype == object or arr.ndim == 3 else [arr]
     out = []
     for i, item in enumerate(items):

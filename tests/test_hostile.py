@@ -5,6 +5,7 @@ import io
 import os
 import subprocess
 import sys
+import zipfile
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
@@ -139,7 +140,7 @@ WRITERS = [  # a writing command, OUT where its output goes, and the output's su
 @pytest.mark.parametrize("argv,suffix", WRITERS, ids=lambda a: " ".join(map(str, a[:1] + a[-2:-1])) if
                          isinstance(a, list) else a)
 @pytest.mark.parametrize("out,message", [("missing/x", "the folder missing does not exist"),
-                                         ("folder", "is a directory")])
+                                         ("folder", "is a directory"), ("fifo", "is a FIFO, not a regular file")])
 def test_every_writer_refuses_an_output_it_cannot_write_before_working(argv, suffix, out, message, tmp_path):
     import archc
 
@@ -152,6 +153,7 @@ def test_every_writer_refuses_an_output_it_cannot_write_before_working(argv, suf
             (tmp_path / "images" / split / label).mkdir(parents=True)
             pil.new("L", (8, 8), 40).save(tmp_path / "images" / split / label / "0.png")
     (tmp_path / f"folder{suffix}").mkdir()
+    os.mkfifo(tmp_path / f"fifo{suffix}")  # replacing it would turn it into a regular file
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     code, _, err = run(*[a.replace("OUT", out + suffix) if isinstance(a, str) else a for a in argv], cwd=tmp_path)
     assert code == 1 and message in err and "Traceback" not in err, err
@@ -170,3 +172,96 @@ def test_meaningless_train_options_are_usage_errors(option, value, message, tmp_
     with pytest.raises(SystemExit) as e:
         run("train", tmp_path / "lin.arch", "--data", "mnist1d", option, value)
     assert e.value.code == 2
+
+
+def test_a_symlink_to_a_regular_file_is_still_written_through(tmp_path):
+    (tmp_path / "lin.arch").write_text(LIN)
+    (tmp_path / "real.py").write_text("old\n")
+    (tmp_path / "link.py").symlink_to("real.py")
+    code, _, err = run("emit", "lin.arch", "-o", "link.py", cwd=tmp_path)
+    assert code == 0, err
+    assert (tmp_path / "link.py").is_symlink() and "class" in (tmp_path / "real.py").read_text()
+
+
+@pytest.mark.parametrize("port", ["99999", "-5", "65536"])
+def test_serve_refuses_a_port_out_of_range(port, tmp_path):
+    pytest.importorskip("uvicorn")
+    code, _, err = run("serve", tmp_path / "a.arch", "--port", port)
+    assert code == 1 and f"--port must be a TCP port from 0 to 65535, got {port}" in err
+
+
+@pytest.mark.parametrize("argv", [["check", "lin.arch", "--max-nodes", "-1"], ["check", "lin.arch", "--max-nodes", "0"],
+                                  ["lower", "lin.arch", "--max-elements", "0"], ["lower", "lin.arch", "--seed", "-1"]])
+def test_limit_options_must_be_positive(argv, tmp_path):
+    (tmp_path / "lin.arch").write_text(LIN)
+    err = io.StringIO()
+    with redirect_stderr(err), pytest.raises(SystemExit) as e:
+        main([*argv[:1], str(tmp_path / argv[1]), *argv[2:]])
+    assert e.value.code == 2 and f"argument {argv[2]}: must be" in err.getvalue()
+
+
+MLP = "network mlp {\n  input x: [N, 1, 40]\n  flatten\n  linear(32) -> relu\n  linear(10)\n}\n"
+
+
+def test_a_diverging_run_stops_at_the_first_non_finite_loss(tmp_path):
+    """Adam at lr 1e30 overflows within the first steps: no checkpoint, no figure, a hint."""
+    (tmp_path / "mlp.arch").write_text(MLP)
+    code, out, err = run("train", "mlp.arch", "--data", "mnist1d", "--lr", "1e30", "--epochs", "2", "--out", "c.npz",
+                         "--no-progress", cwd=tmp_path)
+    assert code == 1 and "epoch 1, step " in err and "the training loss is nan, not a finite number" in err, err
+    assert "try a smaller --lr (this run: 1e+30)" in err and "accuracy" not in out
+    assert not (tmp_path / "c.npz").exists()
+
+
+def test_nproc_is_at_most_the_cpu_cores(tmp_path):
+    pytest.importorskip("torch")
+    (tmp_path / "mlp.arch").write_text(MLP)
+    k = (os.cpu_count() or 1) + 1
+    code, _, err = run("train", "mlp.arch", "--data", "mnist1d", "--backend", "torch", "--device", "cpu",
+                       "--nproc", k, "--batch-size", 10 * k, cwd=tmp_path)
+    assert code == 1 and f"--nproc {k}: this machine has {k - 1} CPU core" in err, err
+
+
+def test_nproc_on_cuda_is_at_most_the_gpus(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from archc.cli import train
+    from archc.errors import ArchcError
+
+    monkeypatch.setattr(train.distributed, "choose_device", lambda choice: "cuda")
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    train._check_nproc(2, "cuda")
+    with pytest.raises(ArchcError, match="--nproc 3: this machine has 2 GPUs, one per process"):
+        train._check_nproc(3, "cuda")
+
+
+def test_a_failing_dot_is_a_diagnostic(monkeypatch, tmp_path):
+    """Graphviz's dot killed (as by running out of memory) names the output and the signal."""
+    import graphviz
+
+    def killed(self, **kwargs):
+        raise graphviz.CalledProcessError(-11, ["dot", "-Tsvg"], stderr=b"Warning: ...\nout of memory\n")
+    monkeypatch.setattr(graphviz.Digraph, "pipe", killed)
+    (tmp_path / "lin.arch").write_text(LIN)
+    code, _, err = run("render", "lin.arch", "-o", "l.svg", cwd=tmp_path)
+    assert code == 1 and "l.svg: Graphviz's `dot` was killed by signal 11: out of memory" in err, err
+    assert not (tmp_path / "l.svg").exists()
+
+
+
+@pytest.mark.parametrize("argv,name,message", [
+    ("remap S --from-cnn z.npz --out o.npz", "z.npz", "z.npz: member 'hello.txt' of the zip"),
+    ("lower T --layer linear_1 --weights z.npz -o o.npz", "z.npz", "z.npz: member 'hello.txt' of the zip archive "
+     "is not a .npy array"),
+    ("remap S --from-mlp z.npz --out o.npz", "z.npz", "z.npz: member 'hello.txt' of the zip archive"),
+    ("remap S --from-cnn g.npz --out o.npz", "g.npz", "g.npz: not a NumPy file"),
+    ("remap S --from-mlp g.npz --out o.npz", "g.npz", "g.npz: not a NumPy file"),
+    ("remap S --from-mlp g.npz --out o.npz --allow-pickle", "g.npz", "g.npz: not a NumPy file"),
+    ("remap S --from-mlp p.npy --out o.npz --allow-pickle", "p.npy", "p.npy: not a readable NumPy file")])
+def test_a_foreign_weight_file_says_what_it_is(tmp_path, argv, name, message):
+    (tmp_path / "g.npz").write_bytes(b"garbage\n")
+    (tmp_path / "p.npy").write_bytes(b"\x80garbage")
+    with zipfile.ZipFile(tmp_path / "z.npz", "w") as z:
+        z.writestr("hello.txt", "hi")
+    specs = {"S": str(SPECS / "scan_simple.arch"), "T": str(SPECS / "two_layer.arch")}
+    code, _, err = run(*[specs.get(a, a) for a in argv.split()], cwd=tmp_path)
+    assert code == 1 and message in err and not (tmp_path / "o.npz").exists(), err

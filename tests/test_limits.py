@@ -111,3 +111,16 @@ def test_lower_of_a_trillion_wide_linear_is_refused(tmp_path):
     code, err = archc("lower", "a.arch", "-o", "m.npz", cwd=tmp_path)
     assert code == 1 and "4,000,000,000,000 entries" in err and "--max-elements" in err
     assert "a.arch:3:3:" in err
+
+
+def test_render_refuses_a_diagram_dot_would_take_minutes_on(tmp_path):
+    """20,000 drawn nodes once ran dot for 115 s until it died of memory: refused before dot starts,
+    and --collapse or a raised limit draws it."""
+    (tmp_path / "a.arch").write_text(NET.format(body="repeat 20000 { relu }").replace(", a, b, c, d, e, f, g, h", ""))
+    code, err = archc("render", "a.arch", "-o", "a.svg", cwd=tmp_path)
+    assert code == 1 and "a.arch:3:18: error: the diagram would draw more than 2,000 nodes" in err, err
+    assert "--collapse" in err and "--max render_nodes=N" in err and not (tmp_path / "a.svg").exists()
+    code, err = archc("render", "a.arch", "-o", "a.svg", "--collapse", "1", cwd=tmp_path)
+    assert code == 0 and (tmp_path / "a.svg").read_bytes().startswith(b"<?xml"), err
+    code, err = archc("render", "a.arch", "-o", "a.dot", "--max", "render_nodes=30000", cwd=tmp_path)
+    assert code == 0 and (tmp_path / "a.dot").read_text().count("<BR/>relu>") == 20000, err

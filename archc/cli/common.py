@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from archc import api
+from archc.cli.train_options import positive_int
 from archc.errors import SpecError
-from archc.fileio import FileError, atomic_write, check_not_input
+from archc.fileio import FileError, atomic_write, check_not_input, check_regular
 from archc.ir.lower import MAX_NODES
 
 
@@ -31,7 +32,7 @@ def spec_options(p: argparse.ArgumentParser, many: bool = False, network_help: s
                        help="concrete input shape (binds symbolic dims); repeat it for several")
     else:
         p.add_argument("--input", metavar="N,C,H,W", help="concrete input shape (binds symbolic dims)")
-    p.add_argument("--max-nodes", type=int, default=MAX_NODES, metavar="N",
+    p.add_argument("--max-nodes", type=positive_int, default=MAX_NODES, metavar="N",
                    help=f"refuse networks with more layers than this after expansion (default {MAX_NODES:,})")
 
 
@@ -63,12 +64,11 @@ def checked(args: argparse.Namespace, spec: Any = None, network: str | None = No
 
 
 def check_output(path: str | Path, inputs: list, what: str = "output") -> None:
-    """Refuse, before any work, an output that cannot be written: one of the inputs, a folder, or a
-    path in a folder that does not exist (atomic_write checks again when it writes)."""
+    """Refuse, before any work, an output that cannot be written: one of the inputs, a folder, a FIFO
+    or device, or a path in a folder that does not exist (atomic_write checks again when it writes)."""
     target = Path(path)
     check_not_input(path, inputs, what)
-    if target.is_dir():
-        raise FileError(f"{path}: is a directory", hint=f"give a file name for the {what}")
+    check_regular(path, what)
     if not target.parent.is_dir():
         raise FileError(f"{path}: the folder {target.parent} does not exist")
 

@@ -38,6 +38,9 @@ def run_serve(args: argparse.Namespace) -> int:
         raise ArchcError("archc serve needs starlette and uvicorn", hint="pip install 'archc[serve]'") from None
     if args.workers < 1 or args.timeout <= 0 or args.max_bytes < 1:
         raise ArchcError("--workers, --timeout and --max-bytes must be positive")
+    if not 0 <= args.port <= 65535:
+        raise ArchcError(f"--port must be a TCP port from 0 to 65535, got {args.port}",
+                         hint="0 listens on any free port")
     if args.spec is not None:
         path = Path(args.spec)
         if path.is_dir() or not path.parent.is_dir():

@@ -76,6 +76,7 @@ def run_train(args: argparse.Namespace) -> int:
         if distributed.under_torchrun():
             raise ArchcError("--nproc starts torchrun itself; under torchrun, leave it out")
         _check_processes(args, args.nproc)
+        _check_nproc(args.nproc, args.device)
         _preflight(args)
         return distributed.launch(args.nproc, rebuild_argv(args))
     _, world, _ = distributed.env_world()
@@ -103,6 +104,24 @@ def _check_processes(args: argparse.Namespace, k: int) -> None:
                          f"{k} processes", hint=f"give a multiple of {k}, e.g. {k * max(1, args.batch_size // k)}")
     if args.sync_bn and args.backend != "torch":
         raise ArchcError("--sync-bn is for --backend torch")
+
+
+def _check_nproc(k: int, device_choice: str) -> None:
+    """Refuse more processes than this machine runs at once: its CPU cores, or its GPUs under CUDA."""
+    if k <= 1:
+        return
+    if distributed.choose_device(device_choice) == "cuda":
+        import torch
+
+        gpus = torch.cuda.device_count()
+        if k > gpus:
+            raise ArchcError(f"--nproc {k}: this machine has {gpus} GPU{'s' * (gpus != 1)}, one per process",
+                             hint=f"give --nproc {gpus} or fewer (or --device cpu)")
+        return
+    cores = os.cpu_count() or 1
+    if k > cores:
+        raise ArchcError(f"--nproc {k}: this machine has {cores} CPU core{'s' * (cores != 1)}; more processes "
+                         "than cores only slow training down", hint=f"give --nproc {cores} or fewer")
 
 
 def _preflight(args: argparse.Namespace) -> None:

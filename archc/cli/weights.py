@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from archc.cli.common import check_output, checked, err, spec_options, write_output
+from archc.cli.train_options import natural_int, positive_int
 from archc.errors import SpecError
 from archc.remap.matrix import MAX_ELEMENTS
 
@@ -90,9 +91,9 @@ def add_lower(sub: argparse._SubParsersAction) -> None:
     spec_options(p)
     p.add_argument("--layer", metavar="NAME", help="one layer (default: the whole network)")
     p.add_argument("--weights", metavar="FILE.npz", help="weights to use (default: random, from --seed)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=natural_int, default=0)
     p.add_argument("-o", "--output", metavar="FILE.npz", help="save A and b instead of printing")
-    p.add_argument("--max-elements", type=int, default=MAX_ELEMENTS, metavar="N",
+    p.add_argument("--max-elements", type=positive_int, default=MAX_ELEMENTS, metavar="N",
                    help=f"refuse matrices with more entries (default {MAX_ELEMENTS:,})")
     _strict_option(p)
     p.set_defaults(run=run_lower)

@@ -21,6 +21,8 @@ from archc.diagram.collapse import (
 )
 from archc.diagram.styles import COLLAPSED_STYLE, FAMILY_NAMES, FAMILY_STYLE, MERGE_BOX_STYLE
 from archc.dims import shape_str
+from archc.errors import SpecError
+from archc.limits import hint, limit
 from archc.ops.base import REGISTRY
 from archc.shape_infer import TypedGraph
 
@@ -58,11 +60,15 @@ def render_graph(typed: TypedGraph, rankdir: str = "TB", collapse: Collapse = No
     for i in g.inputs:
         dot.node(_id(i.name), f"{i.name}\n{_shape(typed.shapes[i.name])}", shape="oval", style="bold")
     drawn: set[str] = set()
+    most = limit("render_nodes")
     for node in g.nodes:
         target = rep[node.name]
         if target in drawn:
             continue
         drawn.add(target)
+        if len(drawn) > most:  # before Graphviz lays it out: dot takes minutes and gigabytes on such a graph
+            raise SpecError(f"the diagram would draw more than {most:,} nodes", span=node.span, source=g.source,
+                            hint=f"use --collapse (or --collapse DEPTH) or {hint('render_nodes')}")
         if target in branches:  # a branch of a concat, folded
             scope, units = branches[target]
             dot.node(_id(target), branch_label(typed, units), **COLLAPSED_STYLE)
@@ -201,9 +207,10 @@ def write(dot: graphviz.Digraph, path: str, inputs: list | None = None) -> str:
     from pathlib import Path
 
     from archc.errors import EmitError
-    from archc.fileio import atomic_write, check_not_input
+    from archc.fileio import atomic_write, check_not_input, check_regular
 
     check_not_input(path, inputs or [])  # before anything else, so that this is what the user hears
+    check_regular(path)
     out = Path(path)
     fmt = out.suffix.lstrip(".").lower()
     if fmt in ("dot", "gv"):
@@ -216,4 +223,9 @@ def write(dot: graphviz.Digraph, path: str, inputs: list | None = None) -> str:
         raise EmitError("Graphviz's `dot` program is not installed",
                         hint="install it (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz), "
                              "or write the .dot source with -o net.dot") from None
+    except graphviz.CalledProcessError as e:
+        said = (e.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        how = f"was killed by signal {-e.returncode}" if e.returncode < 0 else f"exited with status {e.returncode}"
+        raise EmitError(f"{path}: Graphviz's `dot` {how}" + (f": {said[-1]}" if said else ""),
+                        hint="draw less (--collapse), or write the .dot source with -o net.dot") from None
     return str(atomic_write(out, data, inputs or []))

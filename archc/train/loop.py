@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from archc.data.datasets import Split
+from archc.errors import ArchcError
 from archc.fileio import atomic_write
 from archc.train.checkpoint import FORMAT, VERSION
 from archc.train.distributed import Dist
@@ -126,12 +127,18 @@ def fit(trainer: Any, train: Split, val: Split, epochs: int, batch_size: int, lr
         total_loss, correct, seen = 0.0, 0, 0
         sampler.set_epoch(epoch)
         bar = _bar(len(sampler), f"epoch {epoch}/{epochs}", progress and dist.main)
-        for g, idx in sampler.plan():
+        for i, (g, idx) in enumerate(sampler.plan(), 1):
             x, y = train.groups[g][0][idx], train.groups[g][1][idx]
             trainer.set_lr(learning_rate(lr, schedule, step, steps))
             if augmentation:
                 x = augment(x, rng)
-            loss, ok = trainer.train_batch(x, y)
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging step is reported just below
+                loss, ok = trainer.train_batch(x, y)
+            if not math.isfinite(loss):
+                if bar is not None:
+                    bar.close()
+                raise _diverged(loss, epoch, i, len(sampler), lr,
+                                checkpoint if epoch > done + 1 else None)
             total_loss += loss * len(y)
             correct += ok
             seen += len(y)
@@ -167,6 +174,14 @@ def fit(trainer: Any, train: Split, val: Split, epochs: int, batch_size: int, lr
     if best_weights is not None:
         trainer.load_weights(best_weights)  # end with the best epoch's weights
     return history
+
+
+def _diverged(loss: float, epoch: int, step: int, steps: int, lr: float, kept: Path | None) -> ArchcError:
+    """The error of a run whose loss is no longer a finite number (its weights are then useless)."""
+    where = f"{kept} keeps the best weights of the epochs before" if kept else "this run wrote no checkpoint"
+    return ArchcError(f"epoch {epoch}, step {step} of {steps}: the training loss is {loss}, not a finite number; "
+                      f"training stopped ({where})",
+                      hint=f"the learning rate is probably too large: try a smaller --lr (this run: {lr:g})")
 
 
 def _json_number(v: float | None) -> float | str | None:
