@@ -41,12 +41,13 @@ setup() {
 setup
 case "${1:-main}" in
   main)
-    "$VENV/bin/archc" check specs/*.arch specs/*.yaml
-    for spec in specs/*.arch; do "$VENV/bin/archc" summary "$spec"; done
+    "$VENV/bin/archc" check specs/*.arch specs/*.yaml specs/zoo/*.arch
+    for spec in specs/*.arch specs/zoo/*.arch; do "$VENV/bin/archc" summary "$spec"; done
     ;;
   test)
     "$VENV/bin/ruff" check .
-    "$VENV/bin/python" -m pytest "${@:2}"
+    # both cores: pytest-xdist (a dev dependency) spreads the tests over 2 worker processes
+    "$VENV/bin/python" -m pytest -n 2 "${@:2}"
     ;;
   *)
     echo "usage: bash run.sh [main|test [pytest args]]" >&2; exit 2 ;;
