@@ -20,11 +20,10 @@ def load_source(text, tmp_path, stem="emitted"):
 
 
 def model_class(mod, network):
-    """The emitted model class of ``network`` (the last class defined in the module)."""
-    from archc.codegen import class_name
-
-    for suffix in ("", "Numpy"):
-        cls = getattr(mod, class_name(network, suffix), None)
-        if cls is not None:
-            return cls
-    raise AssertionError(f"no class for {network} in {mod.__name__}")
+    """The emitted model class of ``network``: the module's ``MODEL``, whose docstring names the network."""
+    cls = getattr(mod, "MODEL", None)
+    if cls is None:
+        raise AssertionError(f"{mod.__name__} names no MODEL class")
+    assert (cls.__doc__ or "").startswith(f"{network}"), f"MODEL of {mod.__name__} is {cls.__name__}: {cls.__doc__}"
+    assert f"The model is the class {cls.__name__} " in mod.__doc__
+    return cls

@@ -183,3 +183,32 @@ def test_macs_are_labelled_per_sample_and_per_batch(tmp_path):
                                       "--json"], capture_output=True, text=True).stdout)
     assert (data["macs_per_sample"], data["macs_per_batch"], data["batch"]) == (36, 144, 4)
     assert "bias" in data["macs_counting"]
+
+
+# 9. a block whose class name is the network's -------------------------------------------------------------
+CLASHING = ("block N(c){ linear(c) -> tanh }\nblock n_(c){ linear(c) }\n"
+            "network n { input x: [N, 4]  N(3) as a -> n_(2) as b }\n")
+
+
+def test_the_network_keeps_its_class_name_when_a_block_has_it(tmp_path):
+    model = archc.compile(CLASHING, dtype=np.float64)
+    x = np.random.default_rng(0).standard_normal((2, 4))
+    numpy_mod = load_source(archc.emit(CLASHING, target="numpy"), tmp_path)
+    emitted = model_class(numpy_mod, "n")(dtype=np.float64)
+    assert numpy_mod.MODEL is numpy_mod.NNumpy and "the class NNumpy " in numpy_mod.__doc__
+    emitted.load_state_dict(model.state_dict())
+    assert sum(v.size for v in emitted.parameters().values()) == 4 * 3 + 3 + 3 * 2 + 2
+    np.testing.assert_array_equal(emitted.forward(x), model.forward(x))
+    torch = torch_or_skip()
+    memory = archc.compile(CLASHING, target="torch").double()
+    mod = load_source(archc.emit(CLASHING), tmp_path)
+    assert mod.MODEL is mod.N and "The model is the class N " in mod.__doc__
+    assert {mod.N_2.__doc__, mod.N_3.__doc__} == {"N(c=3)", "n_(c=2)"}
+    module = model_class(mod, "n")().double()
+    module.load_state_dict(memory.state_dict(), strict=True)
+    assert set(module.state_dict()) == {f"{b}.linear_1.{k}" for b in "ab" for k in ("weight", "bias")}
+    out = module(torch.from_numpy(x))
+    assert out.shape == (2, 2)
+    torch.testing.assert_close(out, memory(torch.from_numpy(x)))
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()}, strict=True)
+    np.testing.assert_allclose(module(torch.from_numpy(x)).detach().numpy(), model.forward(x), rtol=1e-12)

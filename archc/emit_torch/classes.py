@@ -230,8 +230,12 @@ def _variant_names(base: str, variants: list[list[Draft]]) -> list[str]:
     return out
 
 
-def build_classes(root: Group, typed: TypedGraph) -> tuple[list[Class], dict[int, Draft]]:
-    """Every class of the emitted source, children's classes first; and the draft of each group."""
+def build_classes(root: Group, typed: TypedGraph, root_name: str | None = None,
+                  reserved: frozenset[str] = frozenset()) -> tuple[list[Class], dict[int, Draft]]:
+    """Every class of the emitted source, children's classes first; and the draft of each group.
+
+    The network's class is named first, so it keeps its name (or ``root_name``); a block whose name
+    would be the same takes the next free one. No class takes a name in ``reserved``."""
     groups = [g for g in walk(root) if g is root or not g.sequential]
     drafts = {id(g): Draft(g, attr_names(g), []) for g in groups}
     depth: dict[int, int] = {}
@@ -246,7 +250,8 @@ def build_classes(root: Group, typed: TypedGraph) -> tuple[list[Class], dict[int
     for g in groups:
         by_key.setdefault(_key(g), []).append(drafts[id(g)])
     classes: list[Class] = []
-    names = codegen.Namer(codegen.RESERVED | {"keep_spec_names"})
+    names = codegen.Namer(codegen.RESERVED | reserved | {"keep_spec_names", "MODEL"})
+    names(("class", "root"), root_name or codegen.class_name(typed.graph.name))
     for key in sorted(by_key, key=lambda k: max(level(d.group) for d in by_key[k])):
         shared: dict[Any, list[Draft]] = {}
         for d in by_key[key]:
@@ -257,7 +262,7 @@ def build_classes(root: Group, typed: TypedGraph) -> tuple[list[Class], dict[int
         base = codegen.class_name(typed.graph.name if key == ("root",) else key[1])
         variants = _variant_names(base, list(shared.values()))
         for same, name in zip(shared.values(), variants):
-            c = Class(names(("class", id(same[0])), name), same)
+            c = Class(names(("class", "root") if key == ("root",) else ("class", id(same[0])), name), same)
             for d in same:
                 d.cls = c
             finalize(c, typed)

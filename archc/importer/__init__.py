@@ -73,6 +73,7 @@ def import_module(model: Any, example_input: Any, symbolic: str | tuple | None =
     inputs = tuple(example_input) if isinstance(example_input, list | tuple) else (example_input,)
     if len(inputs) != 1 or not isinstance(inputs[0], torch.Tensor):
         raise ModelImportError("archc import takes models of one tensor input")
+    _refuse_bare_layer(model, is_leaf)
     was_training = model.training
     model.eval()
     try:
@@ -94,6 +95,20 @@ def import_module(model: Any, example_input: Any, symbolic: str | tuple | None =
         raise ModelImportError("the imported spec's parameter names differ from the model's "
                                f"(the model's only: {missing}; the spec's only: {extra})")
     return Imported(text, {k: state[k] for k in expected})
+
+
+def _refuse_bare_layer(model: Any, is_leaf: Any) -> None:
+    """A ModelImportError for a layer with weights as the whole model (nn.Linear itself): its state-dict keys
+    (``weight``) have no module name, and every key of a spec begins with its layer's name."""
+    keys = list(model.state_dict())
+    if not is_leaf(model) or not keys:
+        return
+    cls = type(model).__name__
+    shown = ", ".join(keys[:3]) + (", ..." if len(keys) > 3 else "")
+    raise ModelImportError(f"the model is one {cls} layer: its state-dict keys ({shown}) have no layer name, "
+                           "and a spec's keys begin with the name of their layer",
+                           hint=f"import nn.Sequential(model): one layer named 0, its keys "
+                                f"{', '.join('0.' + k for k in keys[:3])}")
 
 
 __all__ = ["Imported", "ModelImportError", "import_module", "symbolic_dims"]

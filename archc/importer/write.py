@@ -195,14 +195,15 @@ def reserved(stmts: list) -> set[str]:
 
 
 def fold_repeats(items: list) -> list:
-    """Runs of two or more equal unnamed calls (in a seq, where they are numbered) -> ``repeat n { call }``."""
+    """Runs of two or more equal unnamed calls or seqs (in a seq, where they are numbered, as an unnamed
+    repeat's iterations are) -> ``repeat n { call }``, ``repeat n { seq { ... } }``."""
     out: list = []
     i = 0
     while i < len(items):
         it, j = items[i], i + 1
-        while isinstance(it, ast.Call) and it.name is None and j < len(items) and items[j] == it:
+        while isinstance(it, ast.Call | ast.Seq) and it.name is None and j < len(items) and items[j] == it:
             j += 1
-        if j - i >= 2 and (it.op not in REGISTRY or REGISTRY[it.op].arity == 1):
+        if j - i >= 2 and (isinstance(it, ast.Seq) or it.op not in REGISTRY or REGISTRY[it.op].arity == 1):
             out.append(ast.Repeat(ast.Num(j - i), (ast.Chain((it,)),)))
         else:
             out.extend(items[i:j])
