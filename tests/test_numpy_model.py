@@ -221,3 +221,25 @@ def test_emitted_numpy_source_equals_the_model(spec, network, tmp_path):
     np.testing.assert_array_equal(standalone.backward(g), model.backward(g))
     for k, v in model.gradients().items():
         np.testing.assert_array_equal(standalone.gradients()[k], v)
+
+
+def test_backward_without_the_input_gradient_gives_the_same_parameter_gradients():
+    """``backward(..., input_grad=False)`` (what training uses) skips dL/dx in the layers reading the input and
+    accumulates exactly the parameter gradients of the full backward."""
+    rng = np.random.default_rng(0)
+    for spec, shape in (("mnist_cnn.arch", (4, 1, 28, 28)), ("hw2p1_cnn.arch", (4, 24, 128)),
+                        ("two_layer.arch", (4, 2))):
+        model = archc.compile(str(SPECS / spec), dtype=np.float64)
+        x = rng.standard_normal(shape)
+        ce = SoftmaxCrossEntropy()
+        grads = []
+        for want in (True, False):
+            model.zero_grad()
+            out = model.forward(x)
+            ce.forward(out, np.arange(shape[0]) % out.shape[1])
+            dx = model.backward(ce.backward(), input_grad=want)
+            assert (dx is None) != want and (not want or dx.shape == shape)
+            grads.append({k: v.copy() for k, v in model.gradients().items()})
+        assert grads[0].keys() == grads[1].keys()
+        for k in grads[0]:
+            np.testing.assert_array_equal(grads[0][k], grads[1][k], err_msg=f"{spec}: {k}")

@@ -25,7 +25,14 @@ def register(op: str, cls: type[Layer]) -> type[Layer]:
 
 
 class Layer:
-    """A layer: ``forward(A) -> Z`` and ``backward(dLdZ) -> dLdA``."""
+    """A layer: ``forward(A) -> Z`` and ``backward(dLdZ) -> dLdA``.
+
+    ``input_grad`` False (set by the model for a layer that reads only the network's inputs, when the
+    caller does not want dL/dx): a layer may then skip dLdA and return None, as autograd skips the
+    gradient of an input that does not require one.
+    """
+
+    input_grad = True
 
     def __init__(self, attrs: dict[str, Any], in_shapes: list[tuple], param_shapes: dict[str, tuple],
                  buffer_shapes: dict[str, tuple], dtype: np.dtype, rng: np.random.Generator) -> None:

@@ -37,11 +37,11 @@ class Conv(Layer):
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:
         a = self.attrs
         dLdAp, dLdW = conv_backward(dLdZ, self.cols, self.params["weight"], self.Ap_shape, a["stride"],
-                                    a["dilation"], a["groups"], self.ws)
+                                    a["dilation"], a["groups"], self.ws, self.input_grad)
         self.grads["weight"] += dLdW
         if "bias" in self.params:
             self.grads["bias"] += dLdZ.sum(axis=(0, *range(2, dLdZ.ndim)))
-        return unpad(dLdAp, *self.sides)
+        return None if dLdAp is None else unpad(dLdAp, *self.sides)
 
 
 register("conv1d", Conv)

@@ -112,9 +112,10 @@ def conv_forward(A: np.ndarray, W: np.ndarray, stride: tuple, dilation: tuple, g
 
 
 def conv_backward(dLdZ: np.ndarray, cols: np.ndarray, W: np.ndarray, A_shape: tuple, stride: tuple,
-                  dilation: tuple, groups: int, ws: ConvWorkspace) -> tuple[np.ndarray, np.ndarray]:
-    """(dLdA of the padded input, of shape A_shape, laid out channel-major; dLdW) from the upstream
-    gradient (N, O, *out)."""
+                  dilation: tuple, groups: int, ws: ConvWorkspace,
+                  input_grad: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
+    """(dLdA of the padded input, of shape A_shape, laid out channel-major, or None where not
+    ``input_grad``; dLdW) from the upstream gradient (N, O, *out)."""
     kernel = W.shape[2:]
     O = W.shape[0]
     out = dLdZ.shape[2:]
@@ -122,6 +123,8 @@ def conv_backward(dLdZ: np.ndarray, cols: np.ndarray, W: np.ndarray, A_shape: tu
     dZ = dLdZ.swapaxes(0, 1).reshape(groups, O // groups, M)  # free when dLdZ is channel-major
     rows = cols.reshape(groups, -1, M)  # (G, C/G*K, N*out)
     dLdW = np.matmul(dZ, rows.transpose(0, 2, 1)).reshape(W.shape)
+    if not input_grad:
+        return None, dLdW
     if O == groups == A_shape[1]:  # depthwise: no column gradient, one broadcast product per kernel offset
         return depthwise_backward_input(dLdZ.swapaxes(0, 1), W, A_shape, stride, dilation), dLdW
     Wt = W.reshape(groups, O // groups, -1).transpose(0, 2, 1)  # (G, C/G*K, O/G)

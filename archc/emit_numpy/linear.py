@@ -27,7 +27,7 @@ class Linear(Layer):
         self.grads["weight"] += rows.T @ self.A.reshape(-1, W.shape[1])
         if "bias" in self.params:
             self.grads["bias"] += rows.sum(axis=0)
-        return dLdZ @ W
+        return dLdZ @ W if self.input_grad else None
 
 
 register("linear", Linear)

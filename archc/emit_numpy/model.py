@@ -68,18 +68,26 @@ class NumpyModel:
             check_inputs(self.graph, shapes)
             self._checked.add(shapes)
 
-    def backward(self, *grads: np.ndarray) -> np.ndarray | tuple[np.ndarray, ...]:
-        """Back-propagate dL/d(output); returns dL/d(input) and accumulates parameter gradients."""
+    def backward(self, *grads: np.ndarray, input_grad: bool = True) -> np.ndarray | tuple[np.ndarray, ...] | None:
+        """Back-propagate dL/d(output); returns dL/d(input) and accumulates parameter gradients.
+        ``input_grad=False`` (training): dL/d(input) is not wanted, the layers reading the inputs may skip
+        it, and the result is None."""
         if not self._ran:
             raise EmitError("backward() needs a forward() first")
         if len(grads) != len(self.graph.outputs):
             raise EmitError(f"{self.graph.name} has {len(self.graph.outputs)} output(s), got {len(grads)} gradient(s)")
+
+        inputs = set(self.graph.input_names)
+        for node in self.graph.nodes:
+            self.layers[node.name].input_grad = input_grad or not set(node.inputs) <= inputs
 
         def step(node: Any, dLdZ: np.ndarray) -> tuple:
             out = self.layers[node.name].backward(dLdZ)
             return out if isinstance(out, tuple) else (out,)
 
         result = self.interpreter.backward(step, [np.asarray(g, dtype=self.dtype) for g in grads])
+        if not input_grad:
+            return None
         return result[0] if len(result) == 1 else result
 
     # -- modes and parameters -----------------------------------------------------------

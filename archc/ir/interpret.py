@@ -50,6 +50,8 @@ class Interpreter:
         pending: dict[str, Any] = {}
 
         def accumulate(name: str, g: Any) -> None:
+            if g is None:  # a gradient the caller did not ask for (the network's inputs')
+                return
             pending[name] = add(pending[name], g) if name in pending else g
 
         for name, g in zip(self.outputs, grads):

@@ -60,7 +60,7 @@ class NumpyTrainer:
         self.opt.zero_grad()
         logits = self.model.forward(x)
         loss = self.loss.forward(logits, y)
-        self.model.backward(self.loss.backward())
+        self.model.backward(self.loss.backward(), input_grad=False)  # as torch: x needs no gradient
         self.opt.step()
         return loss, int((logits.argmax(1) == y).sum())
 
