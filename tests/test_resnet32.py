@@ -9,7 +9,7 @@ import pytest
 
 import archc
 from tests.conftest import SPECS
-from tests.forms import randomize
+from tests.forms import assert_matches_hand_written, randomize
 
 torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs it")
 nn, F = torch.nn, torch.nn.functional
@@ -62,20 +62,4 @@ def test_option_a_resnet32_computes_what_the_hand_written_one_does(training):
     rng = np.random.default_rng(0)
     randomize(model, rng)
     ref = ResNet32().double()
-    ours, theirs = model.state_dict(), ref.state_dict()
-    assert len(ours) == len(theirs)
-    # the two name their layers differently; both list them in the order the network runs them
-    for (k, v), (key, t) in zip(ours.items(), theirs.items()):
-        assert tuple(np.shape(v)) == tuple(t.shape), (k, key)
-        t.copy_(torch.from_numpy(np.asarray(v)))
-    model.train(training)
-    ref.train(training)
-    x = rng.standard_normal((4, 3, 32, 32))
-    y = model.forward(x)
-    g = rng.standard_normal(y.shape)
-    dx = model.backward(g)
-    xt = torch.tensor(x, requires_grad=True)
-    yt = ref(xt)
-    yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-8, atol=1e-9)
+    assert_matches_hand_written(model, ref, rng.standard_normal((4, 3, 32, 32)), training, rng)

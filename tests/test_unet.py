@@ -13,7 +13,7 @@ import pytest
 import archc
 from archc import api
 from tests.conftest import SPECS
-from tests.forms import randomize
+from tests.forms import assert_matches_hand_written, randomize
 
 torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs it")
 nn = torch.nn
@@ -69,24 +69,8 @@ def test_unet_computes_what_the_hand_written_one_does(training):
     rng = np.random.default_rng(1)
     randomize(model, rng)
     ref = UNet(base=8).double()
-    ours, theirs = model.state_dict(), ref.state_dict()
-    assert len(ours) == len(theirs)
-    # the two name their layers differently; both list them in the order the network runs them
-    for (k, v), (key, t) in zip(ours.items(), theirs.items()):
-        assert tuple(np.shape(v)) == tuple(t.shape), (k, key)
-        t.copy_(torch.from_numpy(np.asarray(v)))
-    model.train(training)
-    ref.train(training)
-    x = rng.standard_normal((2, 1, 32, 48))
-    y = model.forward(x)
+    y = assert_matches_hand_written(model, ref, rng.standard_normal((2, 1, 32, 48)), training, rng)
     assert y.shape == (2, 2, 32, 48)
-    g = rng.standard_normal(y.shape)
-    dx = model.backward(g)
-    xt = torch.tensor(x, requires_grad=True)
-    yt = ref(xt)
-    yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-8, atol=1e-9)
 
 
 def test_valid_inputs_are_multiples_of_16():

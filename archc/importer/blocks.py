@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from archc.importer.draft import Concat, Layer, Residual, Seq, Use
+from archc.importer.draft import Concat, Layer, Residual, Use, children, walk
 from archc.importer.optional import DONTCARE, aligned_values, conditions, merge
 from archc.ops import REGISTRY
 from archc.parser import ast
@@ -54,19 +54,9 @@ def slots(stmts: list) -> list[tuple[Any, str]]:
                 out += [(it, k) for k in it.attrs]
             elif isinstance(it, Use):
                 out += [(it, str(i)) for i in range(len(it.key.params))]
-            for body in _bodies(it):
+            for body in children(it):
                 out += slots(body)
     return out
-
-
-def _bodies(it: Any) -> list[list]:
-    if isinstance(it, Seq):
-        return [it.body]
-    if isinstance(it, Residual):
-        return [it.body] + ([it.shortcut] if it.shortcut is not None else [])
-    if isinstance(it, Concat):
-        return list(it.branches)
-    return []
 
 
 def structure(stmts: list, codes: dict[str, Any]) -> tuple:
@@ -84,7 +74,7 @@ def structure(stmts: list, codes: dict[str, Any]) -> tuple:
                 items.append(("concat", it.dim, tuple(structure(b, codes) for b in it.branches)))
             else:
                 items.append((type(it).__name__, getattr(it, "want", None),
-                              tuple(structure(b, codes) for b in _bodies(it))))
+                              tuple(structure(b, codes) for b in children(it))))
         out.append((codes.get(s.start, s.start), tuple(items)))
     return tuple(out)
 
@@ -100,7 +90,7 @@ def value_codes(use: Use, shortcuts: bool = True) -> dict[str, Any]:
         for s in stmts:
             for it in s.items:
                 codes.setdefault(it.value, ("item", len(codes)))
-                for body in _bodies(it) if shortcuts or not isinstance(it, Residual) else [it.body]:
+                for body in children(it) if shortcuts or not isinstance(it, Residual) else [it.body]:
                     visit(body)
     visit(use.body)
     return codes
@@ -177,14 +167,10 @@ class Blocks:
 
 
 def _wants(b: Block) -> list[tuple[Any, str]]:
-    from archc.importer.draft import walk
-
     return [(it, it.want) for it in walk(b.instances[0].body) if getattr(it, "want", None)]
 
 
 def _ops(b: Block) -> list[str]:
-    from archc.importer.draft import walk
-
     return [it.op for it in walk(b.instances[0].body) if isinstance(it, Layer)]
 
 
@@ -202,18 +188,8 @@ def _free(name: str, taken: set[str], used: set[str]) -> str:
 
 
 def _depth(b: Block) -> int:
-    subs = [it.key for s in b.instances[0].body for it in _all_items(s) if isinstance(it, Use)]
+    subs = [it.key for it in walk(b.instances[0].body) if isinstance(it, Use)]
     return 1 + max((_depth(x) for x in subs), default=0)
-
-
-def _all_items(s: Any) -> list:
-    out = []
-    for it in s.items:
-        out.append(it)
-        for body in _bodies(it):
-            for t in body:
-                out += _all_items(t)
-    return out
 
 
 def _parameters(b: Block) -> None:

@@ -20,6 +20,13 @@ def _where(ls: ArchcServer, uri: str, p: t.Position) -> tuple[Positions, int, in
     return pos, line, col, ls.indexes.get(uri)
 
 
+async def _name_at(ls: ArchcServer, uri: str, p: t.Position) -> tuple[Positions, Index | None, Occurrence | None]:
+    """(positions, index, the occurrence of a name at ``p``) of the document's current analysis."""
+    await ls.current(uri)
+    pos, line, col, index = _where(ls, uri, p)
+    return pos, index, index.at(line, col) if index else None
+
+
 def _range(pos: Positions, o: Occurrence) -> t.Range:
     return pos.range(o.line, o.column, o.line, o.end)
 
@@ -86,17 +93,13 @@ def register(server: ArchcServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_DEFINITION)
     @guarded
     async def on_definition(ls: ArchcServer, params: t.DefinitionParams) -> t.Location | None:
-        await ls.current(params.text_document.uri)
-        pos, line, col, index = _where(ls, params.text_document.uri, params.position)
-        d = index.at(line, col) if index else None
+        pos, _, d = await _name_at(ls, params.text_document.uri, params.position)
         return t.Location(params.text_document.uri, _range(pos, d)) if d else None
 
     @server.feature(t.TEXT_DOCUMENT_REFERENCES)
     @guarded
     async def on_references(ls: ArchcServer, params: t.ReferenceParams) -> list[t.Location] | None:
-        await ls.current(params.text_document.uri)
-        pos, line, col, index = _where(ls, params.text_document.uri, params.position)
-        d = index.at(line, col) if index else None
+        pos, index, d = await _name_at(ls, params.text_document.uri, params.position)
         if d is None:
             return None
         refs = index.references(d)[0 if params.context.include_declaration else 1:]
@@ -105,9 +108,7 @@ def register(server: ArchcServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_RENAME)
     @guarded
     async def on_rename(ls: ArchcServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
-        await ls.current(params.text_document.uri)
-        pos, line, col, index = _where(ls, params.text_document.uri, params.position)
-        d = index.at(line, col) if index else None
+        pos, index, d = await _name_at(ls, params.text_document.uri, params.position)
         if d is None or not params.new_name.isidentifier():
             return None
         return t.WorkspaceEdit(changes={params.text_document.uri: [
