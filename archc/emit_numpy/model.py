@@ -38,6 +38,8 @@ class NumpyModel:
             in_shapes = [typed.shapes[i] for i in node.inputs]
             self.layers[node.name] = LAYERS[node.op](node.attrs, in_shapes, info.params, info.buffers,
                                                      self.dtype, rng)
+        inputs = set(self.graph.input_names)
+        self._first = [self.layers[n.name] for n in self.graph.nodes if set(n.inputs) <= inputs]  # read only inputs
 
     # -- running -----------------------------------------------------------------------
     def __call__(self, *inputs: np.ndarray) -> np.ndarray | tuple[np.ndarray, ...]:
@@ -77,9 +79,8 @@ class NumpyModel:
         if len(grads) != len(self.graph.outputs):
             raise EmitError(f"{self.graph.name} has {len(self.graph.outputs)} output(s), got {len(grads)} gradient(s)")
 
-        inputs = set(self.graph.input_names)
-        for node in self.graph.nodes:
-            self.layers[node.name].input_grad = input_grad or not set(node.inputs) <= inputs
+        for layer in self._first:
+            layer.input_grad = input_grad
 
         def step(node: Any, dLdZ: np.ndarray) -> tuple:
             out = self.layers[node.name].backward(dLdZ)
